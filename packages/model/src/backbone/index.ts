@@ -1,0 +1,17 @@
+/**
+ * The frozen backbone of the Petal model runtime: MobileNetV2 (from nsfwjs) or a user-supplied TF.js /
+ * ONNX network, run by ONNX Runtime (fast path) or TF.js-wasm (reference path).
+ */
+export {
+  BackboneError,
+  DEFAULT_BACKBONE,
+  type BackboneRuntime,
+  type BackboneSource,
+  type BackboneSpec,
+  type DenseLayer,
+  type ExtractorOptions,
+  type FeatureExtractor,
+  type HeadWeights,
+  type ServingSession,
+} from './spec.js';
+export { createFeatureExtractor } from './create-extractor.js';

@@ -1,0 +1,108 @@
+/**
+ * The public shapes of the frozen backbone: which network, which of its layers become features,
+ * and the extractor/serving interfaces the rest of @petal/model builds on.
+ */
+
+/** Where the backbone's weights come from. */
+export type BackboneSource =
+  /** The MobileNetV2 bundled in the installed `nsfwjs` npm package (MIT), converted to ONNX on first use. */
+  | { kind: 'nsfwjs'; model: 'mobilenet_v2' }
+  /** A TF.js layers model (`model.json` + weight shards beside it), converted to ONNX on first use. */
+  | { kind: 'tfjs'; modelJson: string }
+  /**
+   * A ready ONNX feature extractor, used as is: a local path or an http(s) URL. It must take one input,
+   * NHWC float32 `[N, S, S, 3]` with pixels in [0, 1], and have an output named `features`, `[N, D]` float32.
+   */
+  | { kind: 'onnx'; path: string };
+
+export interface BackboneSpec {
+  /** Stable name recorded in model manifests, e.g. `nsfwjs/mobilenet_v2`. */
+  id: string;
+  /** Side of the square input in pixels. */
+  inputSize: number;
+  /**
+   * Layers whose activations are global-average-pooled and concatenated (in this order) into the feature
+   * vector. Ignored for `onnx` sources, whose `features` output is taken as is.
+   */
+  featureLayers: string[];
+  /** Defaults to the nsfwjs MobileNetV2. */
+  source?: BackboneSource;
+}
+
+/**
+ * MobileNetV2 from nsfwjs. These four layers (96 + 160 + 320 + 1280 = 1856 channels) probed best as
+ * frozen features for flowers: mid-level blocks carry texture/colour cues the nsfw-tuned top layer lost.
+ */
+export const DEFAULT_BACKBONE: BackboneSpec = Object.freeze({
+  id: 'nsfwjs/mobilenet_v2',
+  inputSize: 224,
+  featureLayers: ['block_12_add', 'block_15_add', 'block_16_project_BN', 'out_relu'],
+  source: { kind: 'nsfwjs', model: 'mobilenet_v2' },
+}) as BackboneSpec;
+
+export type BackboneRuntime = 'onnx' | 'tfjs';
+
+export interface FeatureExtractor {
+  readonly backboneId: string;
+  /** Identifies the exact weights: package version (or file name) + a hash of the weights. */
+  readonly fingerprint: string;
+  readonly inputSize: number;
+  readonly featureDim: number;
+  readonly featureLayers: readonly string[];
+  readonly runtime: BackboneRuntime;
+  /** `pixels`: N×S×S×3 NHWC floats in [0, 1]. Returns N×featureDim, row-major. */
+  extract(pixels: Float32Array, n: number): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
+export interface ExtractorOptions {
+  runtime?: BackboneRuntime;
+  /** ONNX Runtime intra-op threads (see onnx-extractor.ts for the measured default). */
+  intraOpThreads?: number;
+  /** Where generated ONNX files live (default: `PETAL_CACHE_DIR`, else `<repo>/.cache/petal`). */
+  cacheDir?: string;
+  /** Largest batch given to the runtime at once; bigger inputs are split (bounds memory). */
+  batchSize?: number;
+}
+
+export interface DenseLayer {
+  units: number;
+  activation: 'relu' | 'softmax' | 'linear';
+  /** in×units, row-major. */
+  kernel: Float32Array;
+  bias: Float32Array;
+}
+
+/** features → (x − mean) / std → dense layers (the last one softmax). */
+export interface HeadWeights {
+  inputDim: number;
+  normalization?: { mean: Float32Array; std: Float32Array };
+  layers: DenseLayer[];
+}
+
+export interface ServingSession {
+  readonly inputSize: number;
+  readonly numClasses: number;
+  readonly runtime: BackboneRuntime;
+  run(pixels: Float32Array, n: number): Promise<{ probabilities: Float32Array }>;
+  dispose(): Promise<void>;
+}
+
+/** Raised for a backbone that cannot be loaded or converted; the message names the culprit. */
+export class BackboneError extends Error {
+  override readonly name = 'BackboneError';
+}
+
+export function resolveSource(spec: BackboneSpec): BackboneSource {
+  return spec.source ?? { kind: 'nsfwjs', model: 'mobilenet_v2' };
+}
+
+export function checkPixels(pixels: Float32Array, n: number, inputSize: number): void {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`image count must be a non-negative integer, got ${n}`);
+  const expected = n * inputSize * inputSize * 3;
+  if (pixels.length !== expected) {
+    throw new RangeError(
+      `expected ${n}×${inputSize}×${inputSize}×3 = ${expected} floats, got ${pixels.length}`,
+    );
+  }
+}
