@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { installErrorHandler, registerHttpMetrics, serverOptions } from '@petal/service-kit';
+import type { WebConfig } from './config.js';
+import { registerProxyRoutes } from './proxy-routes.js';
+import { registerSecurityHeaders } from './security.js';
+import { registerStaticUi } from './static-ui.js';
+import { registerStatusRoute } from './status-route.js';
+import { createUpstreamMetrics } from './upstream-metrics.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export interface BuildOptions {
+  /** Fastify logger override (tests pass false). */
+  logger?: boolean;
+}
+
+/** The web tier: the built UI, its health, and the BFF relay to the WAS. */
+export async function buildApp(config: WebConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify(
+    serverOptions('web', {
+      ...(options.logger === false ? { logger: false } : {}),
+      // Leaves room for a slow phone upload plus the WAS's own deadline.
+      requestTimeout: config.WAS_TIMEOUT_MS + 30_000,
+    }),
+  );
+  installErrorHandler(app);
+  const http = registerHttpMetrics(app, 'petal_web');
+  const upstream = createUpstreamMetrics(http.registry, 'petal_web');
+  await registerSecurityHeaders(app);
+
+  app.get('/health', async () => ({ status: 'ok', service: 'web', version: VERSION }));
+  registerStatusRoute(app, config, upstream, VERSION);
+  await app.register(async (scope) => registerProxyRoutes(scope, config, upstream));
+  await registerStaticUi(app, config.CLIENT_DIR);
+  return app;
+}

@@ -1,0 +1,121 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { HttpError, REQUEST_ID_HEADER, errorBody } from '@petal/service-kit';
+import type { WebConfig } from './config.js';
+import { UpstreamError, callUpstream, isErrorBody, parseJson } from './upstream.js';
+import type { UpstreamMetrics } from './upstream-metrics.js';
+
+/** Request headers the WAS needs to see; everything else (cookies, auth) stays at the edge. */
+const FORWARDED_REQUEST_HEADERS = ['accept-language', 'content-type', 'user-agent'] as const;
+/** Response headers worth passing back to the browser. */
+const FORWARDED_RESPONSE_HEADERS = ['retry-after', 'content-language', 'cache-control', 'etag'] as const;
+
+function abortOnDisconnect(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort(new Error('client closed the connection'));
+  });
+  return controller.signal;
+}
+
+function upstreamHeaders(request: FastifyRequest): Record<string, string> {
+  const headers: Record<string, string> = { [REQUEST_ID_HEADER]: request.id, accept: 'application/json' };
+  for (const name of FORWARDED_REQUEST_HEADERS) {
+    const value = request.headers[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  return headers;
+}
+
+function queryString(request: FastifyRequest): string {
+  const q = request.url.indexOf('?');
+  return q === -1 ? '' : request.url.slice(q);
+}
+
+/**
+ * Relays one request to the WAS and its answer back. WAS answers pass through with their status; an
+ * answer that is not the JSON the contract promises becomes a 502 so the browser always gets
+ * `{"error": {...}}` to show.
+ */
+async function relay(
+  app: FastifyInstance,
+  config: WebConfig,
+  metrics: UpstreamMetrics,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  path: string,
+  body?: Buffer,
+) {
+  const route = request.routeOptions.url ?? path;
+  let outcome = 'error';
+  const end = metrics.duration.startTimer({ target: 'was', route });
+  try {
+    const upstream = await callUpstream('classification service', {
+      url: `${config.WAS_URL}${path}${queryString(request)}`,
+      method: body ? 'POST' : 'GET',
+      headers: upstreamHeaders(request),
+      ...(body ? { body } : {}),
+      timeoutMs: config.WAS_TIMEOUT_MS,
+      signal: abortOnDisconnect(reply),
+    });
+    const json = parseJson(upstream.body);
+    outcome = String(upstream.status);
+    reply.header(REQUEST_ID_HEADER, request.id);
+    for (const name of FORWARDED_RESPONSE_HEADERS) {
+      const value = upstream.headers.get(name);
+      if (value) reply.header(name, value);
+    }
+    if (json === undefined || (upstream.status >= 400 && !isErrorBody(json))) {
+      app.log.warn({ status: upstream.status, path, requestId: request.id }, 'WAS answered without the JSON contract');
+      const status = upstream.status >= 400 && upstream.status < 500 ? upstream.status : 502;
+      return reply.code(status).send(errorBody(status === 502 ? 'BAD_GATEWAY' : 'UPSTREAM_ERROR', `the classification service answered ${upstream.status}`));
+    }
+    return reply.code(upstream.status).type('application/json; charset=utf-8').send(json);
+  } catch (err) {
+    if (err instanceof UpstreamError) {
+      outcome = err.reason;
+      request.log.warn({ reason: err.reason, path }, err.message);
+      return reply.code(err.statusCode).headers(err.headers).header(REQUEST_ID_HEADER, request.id).send(errorBody(err.code, err.message));
+    }
+    if (reply.raw.destroyed) {
+      outcome = 'client_closed';
+      return reply;
+    }
+    throw err;
+  } finally {
+    end({ outcome });
+  }
+}
+
+/**
+ * The BFF's relay of the WAS API: the browser only ever talks to this origin (one CSP, no CORS), and
+ * the WAS stays on the private network.
+ */
+export async function registerProxyRoutes(app: FastifyInstance, config: WebConfig, metrics: UpstreamMetrics) {
+  // Uploads are relayed byte for byte (the WAS parses the multipart); buffering them here caps their size
+  // before any WAS resources are spent and lets a failed relay answer cleanly.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: config.MAX_UPLOAD_BYTES }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+
+  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, _request, reply) => {
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const mb = (config.MAX_UPLOAD_BYTES / (1024 * 1024)).toFixed(0);
+      return reply.code(413).send(errorBody('PAYLOAD_TOO_LARGE', `the photo is larger than the ${mb} MB the service accepts`));
+    }
+    throw err; // everything else: service-kit's handler in the parent scope
+  });
+
+  app.post('/classify/image', async (request, reply) => {
+    const contentType = request.headers['content-type'] ?? '';
+    if (!Buffer.isBuffer(request.body) || !contentType.toLowerCase().startsWith('multipart/form-data')) {
+      throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the photo as multipart/form-data in the field "file"');
+    }
+    return relay(app, config, metrics, request, reply, '/classify/image', request.body);
+  });
+
+  app.get('/flowers', async (request, reply) => relay(app, config, metrics, request, reply, '/flowers'));
+
+  app.get<{ Params: { no: string } }>('/flowers/:no', async (request, reply) =>
+    relay(app, config, metrics, request, reply, `/flowers/${encodeURIComponent(request.params.no)}`),
+  );
+}

@@ -1,0 +1,283 @@
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import multipart from '@fastify/multipart';
+import Fastify, { type FastifyInstance } from 'fastify';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from './app.js';
+import { loadWebConfig } from './config.js';
+
+// A stand-in WAS on loopback that really parses the multipart the BFF relays, so the tests see what
+// arrives at the WAS (bytes, headers), and can answer with each status of the WAS contract.
+interface Seen {
+  fileBytes?: Buffer;
+  fileName?: string;
+  headers: Record<string, string | string[] | undefined>;
+  query: Record<string, string>;
+}
+
+async function startStandInWas() {
+  const seen: Seen[] = [];
+  const was = Fastify({ logger: false });
+  await was.register(multipart, { limits: { fileSize: 6 * 1024 * 1024 } });
+  was.get('/health', async () => ({ status: 'ok' }));
+  was.get('/health/ready', async () => ({ status: 'ready', endpoint: { status: 'ok' }, model: { name: 'flower-classifier', version: '3', metrics: { accuracy: 0.94 } } }));
+  was.get('/flowers', async (req) => ({ lang: (req.query as { lang?: string }).lang ?? 'en', flowers: [{ no: 0, key: 'astilbe', name: 'Astilbe' }] }));
+  was.get('/flowers/:no', async (req, reply) => {
+    const no = (req.params as { no: string }).no;
+    if (no !== '0') return reply.code(404).send({ error: { code: 'FLOWER_NOT_FOUND', message: `no flower ${no}` } });
+    return { no: 0, key: 'astilbe', name: 'Astilbe' };
+  });
+  was.post('/classify/image', async (req, reply) => {
+    const entry: Seen = { headers: req.headers, query: req.query as Record<string, string> };
+    seen.push(entry);
+    const file = await req.file();
+    if (!file) return reply.code(400).send({ error: { code: 'MISSING_FILE', message: 'no file' } });
+    entry.fileBytes = await file.toBuffer();
+    entry.fileName = file.filename;
+    const mode = entry.query.mode;
+    if (mode === 'busy') return reply.code(503).header('retry-after', '7').send({ error: { code: 'MODEL_BUSY', message: 'busy' } });
+    if (mode === 'html') return reply.code(500).type('text/html').send('<h1>oops</h1>');
+    if (mode === 'slow') await new Promise((r) => setTimeout(r, 1_500));
+    if (mode === 'notimage') return reply.code(415).send({ error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'not an image' } });
+    return {
+      result: { no: 0, name: 'Astilbe', acc: 0.91, description: 'plumes' },
+      top: [{ no: 0, key: 'astilbe', name: 'Astilbe', probability: 0.91 }],
+      model: { name: 'flower-classifier', version: '3' },
+      lang: req.headers['accept-language']?.startsWith('ko') ? 'ko' : 'en',
+      elapsedMs: 12,
+      confident: true,
+      bytes: entry.fileBytes.length,
+    };
+  });
+  await was.listen({ port: 0, host: '127.0.0.1' });
+  return { was, seen, url: `http://127.0.0.1:${(was.server.address() as AddressInfo).port}` };
+}
+
+/** A port nothing listens on: bind one, note it, close it. */
+async function deadUrl(): Promise<string> {
+  const s: Server = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return `http://127.0.0.1:${port}`;
+}
+
+async function makeClientDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'petal-web-client-'));
+  await mkdir(join(dir, 'assets'));
+  await writeFile(join(dir, 'index.html'), '<!doctype html><title>Petal</title><script type="module" src="/assets/index-Ab12Cd34.js"></script>');
+  await writeFile(join(dir, 'assets', 'index-Ab12Cd34.js'), 'console.log("petal")');
+  await writeFile(join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+  return dir;
+}
+
+async function listen(app: FastifyInstance): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+}
+
+function form(bytes: Uint8Array, name = 'photo.jpg', type = 'image/jpeg'): FormData {
+  const fd = new FormData();
+  fd.append('file', new Blob([bytes as Uint8Array<ArrayBuffer>], { type }), name);
+  return fd;
+}
+
+describe('web BFF against a stand-in WAS', () => {
+  let standIn: Awaited<ReturnType<typeof startStandInWas>>;
+  let web: FastifyInstance;
+  let base: string;
+  let clientDir: string;
+  let jpeg: Buffer;
+
+  beforeAll(async () => {
+    standIn = await startStandInWas();
+    clientDir = await makeClientDir();
+    const config = loadWebConfig({ WAS_URL: standIn.url, CLIENT_DIR: clientDir, WAS_TIMEOUT_MS: '1000', MAX_UPLOAD_BYTES: String(1024 * 1024) });
+    web = await buildApp(config, { logger: false });
+    base = await listen(web);
+    jpeg = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 200, g: 60, b: 120 } } }).jpeg().toBuffer();
+  });
+  afterAll(async () => {
+    await web?.close();
+    await standIn?.was.close();
+    if (clientDir) await rm(clientDir, { recursive: true, force: true });
+  });
+
+  it('answers its own health check', async () => {
+    const res = await fetch(`${base}/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok', service: 'web' });
+  });
+
+  it('relays an upload byte for byte with request id, language and query', async () => {
+    const res = await fetch(`${base}/classify/image?lang=ko`, {
+      method: 'POST',
+      body: form(jpeg),
+      headers: { 'x-request-id': 'req-abc-123', 'accept-language': 'ko-KR,ko;q=0.9', cookie: 'session=secret' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toBe('req-abc-123');
+    const body = (await res.json()) as { result: { name: string }; lang: string; bytes: number };
+    expect(body.result.name).toBe('Astilbe');
+    expect(body.lang).toBe('ko');
+    const seen = standIn.seen.at(-1)!;
+    expect(seen.fileBytes?.equals(jpeg)).toBe(true);
+    expect(seen.fileName).toBe('photo.jpg');
+    expect(seen.headers['x-request-id']).toBe('req-abc-123');
+    expect(seen.headers['accept-language']).toBe('ko-KR,ko;q=0.9');
+    expect(seen.headers.cookie).toBeUndefined();
+    expect(seen.query.lang).toBe('ko');
+  });
+
+  it('makes up a request id when the browser sent none and passes it on', async () => {
+    const res = await fetch(`${base}/classify/image`, { method: 'POST', body: form(jpeg) });
+    expect(res.status).toBe(200);
+    const id = res.headers.get('x-request-id');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(standIn.seen.at(-1)!.headers['x-request-id']).toBe(id);
+  });
+
+  it('passes WAS errors through with their status and Retry-After', async () => {
+    const busy = await fetch(`${base}/classify/image?mode=busy`, { method: 'POST', body: form(jpeg) });
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get('retry-after')).toBe('7');
+    expect(await busy.json()).toEqual({ error: { code: 'MODEL_BUSY', message: 'busy' } });
+    const notImage = await fetch(`${base}/classify/image?mode=notimage`, { method: 'POST', body: form(Buffer.from('hello'), 'a.txt', 'text/plain') });
+    expect(notImage.status).toBe(415);
+    expect(((await notImage.json()) as { error: { code: string } }).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('turns a WAS answer outside the JSON contract into a 502 JSON error', async () => {
+    const res = await fetch(`${base}/classify/image?mode=html`, { method: 'POST', body: form(jpeg) });
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('BAD_GATEWAY');
+  });
+
+  it('answers 504 when the WAS overruns the deadline', async () => {
+    const res = await fetch(`${base}/classify/image?mode=slow`, { method: 'POST', body: form(jpeg) });
+    expect(res.status).toBe(504);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UPSTREAM_TIMEOUT');
+  });
+
+  it('refuses an upload over the cap with 413 before the WAS sees it', async () => {
+    const before = standIn.seen.length;
+    const big = Buffer.alloc(2 * 1024 * 1024, 1);
+    const res = await fetch(`${base}/classify/image`, { method: 'POST', body: form(big) });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(standIn.seen.length).toBe(before);
+  });
+
+  it('refuses a body that is not multipart with 415', async () => {
+    const res = await fetch(`${base}/classify/image`, { method: 'POST', body: JSON.stringify({ file: 'x' }), headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(415);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    const empty = await fetch(`${base}/classify/image`, { method: 'POST' });
+    expect(empty.status).toBe(415);
+  });
+
+  it('relays the flower read routes with their status', async () => {
+    const list = await fetch(`${base}/flowers?lang=ko`);
+    expect(list.status).toBe(200);
+    expect(((await list.json()) as { lang: string }).lang).toBe('ko');
+    const one = await fetch(`${base}/flowers/0`);
+    expect(((await one.json()) as { key: string }).key).toBe('astilbe');
+    const missing = await fetch(`${base}/flowers/99`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('FLOWER_NOT_FOUND');
+  });
+
+  it('serves the UI with a strict CSP and the right caching', async () => {
+    const index = await fetch(`${base}/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toMatch(/text\/html/);
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    const csp = index.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).not.toContain('upgrade-insecure-requests');
+    expect(index.headers.get('x-content-type-options')).toBe('nosniff');
+    const asset = await fetch(`${base}/assets/index-Ab12Cd34.js`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const icon = await fetch(`${base}/favicon.svg`);
+    expect(icon.headers.get('cache-control')).toBe('no-cache');
+    const missing = await fetch(`${base}/assets/nope-12345678.js`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+  });
+
+  it('reports the chain and the model in /api/status', async () => {
+    const res = await fetch(`${base}/api/status`);
+    expect(res.status).toBe(200);
+    const status = (await res.json()) as Record<string, Record<string, unknown>>;
+    expect(status.web!.state).toBe('up');
+    expect(status.was).toMatchObject({ state: 'up', ready: true });
+    expect(status.endpoint!.state).toBe('up');
+    expect(status.model).toMatchObject({ name: 'flower-classifier', version: '3', accuracy: 0.94, source: 'was' });
+  });
+
+  it('exposes Prometheus metrics including the upstream latency', async () => {
+    const res = await fetch(`${base}/metrics`);
+    const text = await res.text();
+    expect(text).toMatch(/petal_web_upstream_request_duration_seconds_count\{target="was",route="\/classify\/image",outcome="200"\} \d+/);
+    expect(text).toMatch(/petal_web_upstream_request_duration_seconds_count\{target="was",route="\/classify\/image",outcome="timeout"\} 1/);
+  });
+});
+
+describe('web BFF when the tiers behind it are down', () => {
+  let web: FastifyInstance;
+  let base: string;
+  let endpoint: FastifyInstance;
+
+  beforeAll(async () => {
+    endpoint = Fastify({ logger: false });
+    endpoint.get('/ping', async () => ({ status: 'Healthy' }));
+    endpoint.get('/models', async () => ({ models: [{ name: 'flower-classifier', version: '7', labels: ['astilbe'], metrics: { accuracy: 0.9 } }] }));
+    const endpointUrl = await listen(endpoint);
+    const config = loadWebConfig({ WAS_URL: await deadUrl(), ENDPOINT_URL: endpointUrl, CLIENT_DIR: join(tmpdir(), 'petal-no-such-build'), STATUS_TIMEOUT_MS: '500' });
+    web = await buildApp(config, { logger: false });
+    base = await listen(web);
+  });
+  afterAll(async () => {
+    await web?.close();
+    await endpoint?.close();
+  });
+
+  it('answers a JSON 503 with Retry-After for a classification', async () => {
+    const jpeg = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#fff' } }).jpeg().toBuffer();
+    const res = await fetch(`${base}/classify/image`, { method: 'POST', body: form(jpeg) });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(await res.json()).toEqual({ error: { code: 'UPSTREAM_UNAVAILABLE', message: 'the classification service cannot be reached right now' } });
+  });
+
+  it('answers a JSON 503 for the read routes too', async () => {
+    const res = await fetch(`${base}/flowers`);
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UPSTREAM_UNAVAILABLE');
+  });
+
+  it('still reports status: WAS down, endpoint and model read directly', async () => {
+    const res = await fetch(`${base}/api/status`);
+    expect(res.status).toBe(200);
+    const status = (await res.json()) as Record<string, Record<string, unknown>>;
+    expect(status.was).toMatchObject({ state: 'down', ready: false, detail: 'unreachable' });
+    expect(status.endpoint!.state).toBe('up');
+    expect(status.model).toMatchObject({ name: 'flower-classifier', version: '7', accuracy: 0.9, source: 'endpoint', labels: ['astilbe'] });
+  });
+
+  it('says the UI is not built instead of crashing', async () => {
+    const res = await fetch(`${base}/`);
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UI_NOT_BUILT');
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+  });
+});

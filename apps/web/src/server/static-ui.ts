@@ -1,0 +1,36 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import { errorBody } from '@petal/service-kit';
+
+/** Vite content-hashes everything under /assets, so those bytes never change under their name. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** index.html (and unhashed files) must be revalidated so a deploy is picked up on the next load. */
+const REVALIDATE = 'no-cache';
+
+export function cacheControlFor(urlPath: string): string {
+  return /\/assets\/[^/]+-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$/.test(urlPath) ? IMMUTABLE : REVALIDATE;
+}
+
+/** Serves the production build of the UI; answers a clear 503 when it has not been built. */
+export async function registerStaticUi(app: FastifyInstance, clientDir: string): Promise<boolean> {
+  if (!existsSync(join(clientDir, 'index.html'))) {
+    app.log.warn({ clientDir }, 'UI build not found; run `npm run build -w @petal/web`');
+    app.get('/', async (_request, reply) =>
+      reply.code(503).send(errorBody('UI_NOT_BUILT', 'the web UI has not been built: run `npm run build -w @petal/web`')),
+    );
+    return false;
+  }
+  await app.register(fastifyStatic, {
+    root: clientDir,
+    prefix: '/',
+    index: ['index.html'],
+    cacheControl: false, // set below per file, not one max-age for all
+    setHeaders(reply, filePath) {
+      const urlPath = filePath.slice(clientDir.length).replaceAll('\\', '/');
+      reply.header('cache-control', cacheControlFor(urlPath));
+    },
+  });
+  return true;
+}

@@ -1,0 +1,97 @@
+import { HttpError } from '@petal/service-kit';
+
+export interface UpstreamRequest {
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: Uint8Array;
+  timeoutMs: number;
+  /** Aborts the upstream call when the browser goes away, so the WAS is not left working for nobody. */
+  signal?: AbortSignal;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Headers;
+  body: Buffer;
+  elapsedMs: number;
+}
+
+/** What went wrong reaching a tier behind the BFF, in the words the browser and the logs need. */
+export class UpstreamError extends HttpError {
+  constructor(
+    statusCode: 502 | 503 | 504,
+    code: string,
+    message: string,
+    readonly reason: 'unreachable' | 'timeout' | 'bad_response',
+  ) {
+    super(statusCode, code, message, statusCode === 503 ? { 'retry-after': '5' } : {});
+    this.name = 'UpstreamError';
+  }
+}
+
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function causeCode(err: unknown): string | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * One call to a service behind the BFF with a hard deadline. Connection failures become 503 (the WAS
+ * is down or restarting: worth retrying shortly), deadlines 504; the caller decides what a non-2xx
+ * answer means.
+ */
+export async function callUpstream(service: string, req: UpstreamRequest): Promise<UpstreamResponse> {
+  const timeout = AbortSignal.timeout(req.timeoutMs);
+  const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
+  const started = performance.now();
+  try {
+    const response = await fetch(req.url, {
+      method: req.method ?? 'GET',
+      headers: req.headers,
+      // DOM and Node typings disagree on Buffer-backed views; undici accepts any Uint8Array.
+      body: req.body as Uint8Array<ArrayBuffer> | undefined,
+      signal,
+      redirect: 'manual',
+    });
+    const body = Buffer.from(await response.arrayBuffer());
+    return { status: response.status, headers: response.headers, body, elapsedMs: performance.now() - started };
+  } catch (err) {
+    if (timeout.aborted) {
+      throw new UpstreamError(504, 'UPSTREAM_TIMEOUT', `the ${service} did not answer within ${req.timeoutMs} ms`, 'timeout');
+    }
+    if (req.signal?.aborted) throw err;
+    const code = causeCode(err);
+    if (code === undefined || CONNECT_ERRORS.has(code) || code.startsWith('UND_ERR')) {
+      throw new UpstreamError(503, 'UPSTREAM_UNAVAILABLE', `the ${service} cannot be reached right now`, 'unreachable');
+    }
+    throw new UpstreamError(502, 'BAD_GATEWAY', `the ${service} answered in a way the web tier cannot use`, 'bad_response');
+  }
+}
+
+/** Parses a JSON body; undefined when the bytes are not JSON (an HTML error page from a proxy, say). */
+export function parseJson(body: Buffer): unknown {
+  if (body.length === 0) return undefined;
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isErrorBody(value: unknown): value is { error: { code: string; message: string } } {
+  if (!value || typeof value !== 'object') return false;
+  const error = (value as { error?: unknown }).error;
+  return (
+    !!error &&
+    typeof error === 'object' &&
+    typeof (error as { code?: unknown }).code === 'string' &&
+    typeof (error as { message?: unknown }).message === 'string'
+  );
+}
