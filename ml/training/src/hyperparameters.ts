@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+/**
+ * Training hyperparameters. SageMaker passes every value as a string (hyperparameters.json), the CLI
+ * passes `--name value`; both go through this one schema so both behave the same.
+ * The reference design used epochs 5, batch size 32, learning rate 1e-4, dropout 0.2, validation split
+ * 0.2 while fine-tuning a Keras model; Petal trains only a head on frozen, standardized features, which
+ * wants a larger rate and more (cheap) epochs.
+ */
+export const hyperparametersSchema = z.object({
+  epochs: z.coerce.number().int().min(1).max(10_000).default(40),
+  'batch-size': z.coerce.number().int().min(1).max(4096).default(32),
+  'learning-rate': z.coerce.number().positive().max(10).default(1e-3),
+  dropout: z.coerce.number().min(0).max(0.95).default(0.2),
+  'validation-split': z.coerce.number().min(0.05).max(0.5).default(0.2),
+  'test-split': z.coerce.number().min(0).max(0.5).default(0.15),
+  /** Augmented copies of each training image (flip, crop-zoom, brightness); 0 turns augmentation off. */
+  augment: z.coerce.number().int().min(0).max(8).default(2),
+  'l2': z.coerce.number().min(0).max(1).default(1e-4),
+  /** Units of an optional hidden ReLU layer; 0 = softmax regression on the features. */
+  'hidden-units': z.coerce.number().int().min(0).max(4096).default(0),
+  seed: z.coerce.number().int().min(0).default(42),
+  'model-name': z.string().min(1).default('flower-classifier'),
+  'model-version': z.string().min(1).optional(),
+});
+
+export type Hyperparameters = z.infer<typeof hyperparametersSchema>;
+export const HYPERPARAMETER_NAMES = Object.keys(hyperparametersSchema.shape) as Array<keyof Hyperparameters>;
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export function parseHyperparameters(raw: Record<string, unknown>): Hyperparameters {
+  // SageMaker and users write either dashes or underscores (batch_size); accept both.
+  const normalized: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) normalized[key.replaceAll('_', '-')] = value;
+  const unknown = Object.keys(normalized).filter((k) => !(HYPERPARAMETER_NAMES as string[]).includes(k));
+  if (unknown.length) {
+    throw new UsageError(`unknown hyperparameter(s): ${unknown.join(', ')} (known: ${HYPERPARAMETER_NAMES.join(', ')})`);
+  }
+  const result = hyperparametersSchema.safeParse(normalized);
+  if (!result.success) {
+    throw new UsageError(
+      `invalid hyperparameters: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  return result.data;
+}

@@ -1,0 +1,120 @@
+import { z } from 'zod';
+
+/**
+ * The artifact format version this code reads and writes. Bump it on any change a previous loader could
+ * misread; loaders refuse versions they do not know rather than guess.
+ */
+export const FORMAT_VERSION = 1;
+
+export const MANIFEST_FILE = 'manifest.json';
+export const HEAD_WEIGHTS_FILE = 'head.bin';
+export const METRICS_FILE = 'metrics.json';
+export const REPORT_FILE = 'report.html';
+export const ARCHIVE_FILE = 'model.tar.gz';
+
+const tensorEntry = z.object({
+  name: z.string(),
+  shape: z.array(z.number().int().positive()),
+  /** Offset in float32 elements into head.bin. */
+  offset: z.number().int().nonnegative(),
+});
+export type TensorEntry = z.infer<typeof tensorEntry>;
+
+const denseLayerSpec = z.object({
+  units: z.number().int().positive(),
+  activation: z.enum(['relu', 'softmax', 'linear']),
+});
+
+export const manifestSchema = z.object({
+  formatVersion: z.number().int(),
+  name: z.string().min(1),
+  version: z.string().min(1),
+  createdAt: z.string(),
+  /** Output index → label key (and the catalog id when the key is a catalog flower). */
+  labels: z
+    .array(z.object({ index: z.number().int().nonnegative(), key: z.string().min(1), no: z.number().int().optional() }))
+    .min(2),
+  /** How an image becomes the input tensor: the serving path reads this, so it cannot drift from training. */
+  input: z.object({
+    size: z.number().int().positive(),
+    resize: z.literal('squash'),
+    scale: z.tuple([z.literal(0), z.literal(1)]),
+    channels: z.literal('RGB'),
+    layout: z.literal('HWC'),
+  }),
+  /** The frozen feature extractor, referenced (not copied) by id and weights fingerprint. */
+  backbone: z.object({
+    id: z.string(),
+    fingerprint: z.string(),
+    featureLayers: z.array(z.string()).min(1),
+    featureDim: z.number().int().positive(),
+  }),
+  head: z.object({
+    architecture: z.object({
+      normalization: z.boolean(),
+      dropout: z.number().min(0).max(1),
+      layers: z.array(denseLayerSpec).min(1),
+    }),
+    weights: z.object({
+      file: z.string(),
+      dtype: z.literal('float32'),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      tensors: z.array(tensorEntry),
+    }),
+  }),
+  training: z.object({
+    hyperparameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+    seed: z.number().int(),
+    durationMs: z.number().nonnegative(),
+    command: z.string().optional(),
+    continuedFrom: z.object({ name: z.string(), version: z.string() }).optional(),
+  }),
+  dataset: z.object({
+    fingerprint: z.string(),
+    source: z.string(),
+    classes: z.record(z.string(), z.number().int().nonnegative()),
+    skipped: z.number().int().nonnegative(),
+    split: z.object({ train: z.number().int(), validation: z.number().int(), test: z.number().int() }),
+  }),
+  metrics: z.object({
+    testAccuracy: z.number(),
+    testSize: z.number().int(),
+    validationAccuracy: z.number(),
+    macroF1: z.number(),
+  }),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+
+export class ModelArtifactError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelArtifactError';
+  }
+}
+
+/** Parses and checks a manifest, with messages that say which field is wrong and what to do. */
+export function parseManifest(json: unknown, where = MANIFEST_FILE): Manifest {
+  const version = (json as { formatVersion?: unknown } | null)?.formatVersion;
+  if (typeof version === 'number' && version !== FORMAT_VERSION) {
+    throw new ModelArtifactError(
+      `${where}: artifact format version ${version} is not supported by this runtime (it reads version ${FORMAT_VERSION}); ` +
+        (version > FORMAT_VERSION ? 'upgrade Petal to load this model' : 'retrain the model with this version of Petal'),
+    );
+  }
+  const result = manifestSchema.safeParse(json);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new ModelArtifactError(`${where} is not a valid Petal model manifest: ${issues}`);
+  }
+  const m = result.data;
+  const indices = m.labels.map((l) => l.index).sort((a, b) => a - b);
+  if (indices.some((idx, i) => idx !== i)) {
+    throw new ModelArtifactError(`${where}: label indices must be 0..${m.labels.length - 1} without gaps`);
+  }
+  const last = m.head.architecture.layers.at(-1);
+  if (last?.units !== m.labels.length || last.activation !== 'softmax') {
+    throw new ModelArtifactError(`${where}: the head's last layer must be a softmax with one unit per label`);
+  }
+  return m;
+}
