@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { intVar, loadConfig, portVar } from '@petal/service-kit';
+import { z } from 'zod';
+
+/** SageMaker mounts the model artifact here inside the inference container. */
+export const SAGEMAKER_MODEL_DIR = '/opt/ml/model';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** `<repo>/models/flower-classifier`, from either `src/` or `dist/` of this package. */
+export const LOCAL_DEFAULT_MODEL_DIR = resolve(here, '../../../models/flower-classifier');
+
+const schema = z.object({
+  SAGEMAKER_BIND_TO_PORT: z.string().optional(),
+  PORT: portVar(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  MODEL_DIR: z.string().min(1).optional(),
+  ENDPOINT_NAME: z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'must be a SageMaker endpoint name').max(63).default('image-classifier'),
+  /** Bytes; SageMaker real-time inference accepts at most 6 MB per request. */
+  MAX_PAYLOAD_BYTES: intVar(6 * 1024 * 1024),
+  MAX_QUEUE: intVar(64),
+  MAX_BATCH: intVar(8),
+  BATCH_WINDOW_MS: intVar(0, 0),
+  INFERENCE_CONCURRENCY: intVar(1),
+  /** A request still queued after this long is answered 503 instead of waiting on. */
+  QUEUE_TIMEOUT_MS: intVar(30_000),
+  MAX_INSTANCES: intVar(16),
+  /** Decoded-pixel limit per image (decompression-bomb guard); 0 keeps the model runtime's default. */
+  MAX_INPUT_PIXELS: intVar(0, 0),
+  /** ONNX Runtime intra-op threads per model call; 0 lets the runtime choose (all cores). */
+  INFERENCE_THREADS: intVar(0, 0),
+  ADMIN_TOKEN: z.string().min(1).optional(),
+  SHUTDOWN_TIMEOUT_MS: intVar(30_000),
+  AWS_ACCOUNT_ID: z.string().regex(/^\d{12}$/).default('000000000000'),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+});
+
+export interface EndpointConfig {
+  port: number;
+  host: string;
+  modelDir: string;
+  endpointName: string;
+  maxPayloadBytes: number;
+  maxQueue: number;
+  maxBatch: number;
+  batchWindowMs: number;
+  inferenceConcurrency: number;
+  queueTimeoutMs: number;
+  maxInstances: number;
+  maxInputPixels: number | undefined;
+  inferenceThreads: number | undefined;
+  adminToken: string | undefined;
+  shutdownTimeoutMs: number;
+  accountId: string;
+  region: string;
+}
+
+/** Where the model comes from: MODEL_DIR, else SageMaker's mount, else (locally) the shipped model. */
+export function defaultModelDir(explicit: string | undefined, exists: (p: string) => boolean = existsSync): string {
+  if (explicit) return resolve(explicit);
+  return exists(SAGEMAKER_MODEL_DIR) ? SAGEMAKER_MODEL_DIR : LOCAL_DEFAULT_MODEL_DIR;
+}
+
+export function loadEndpointConfig(env: NodeJS.ProcessEnv = process.env): EndpointConfig {
+  const c = loadConfig(schema, env);
+  // SageMaker tells the container its port with SAGEMAKER_BIND_TO_PORT; it wins over PORT.
+  const port = c.SAGEMAKER_BIND_TO_PORT === undefined ? c.PORT : loadConfig(z.object({ SAGEMAKER_BIND_TO_PORT: portVar(8080) }), env).SAGEMAKER_BIND_TO_PORT;
+  return {
+    port,
+    host: c.HOST,
+    modelDir: defaultModelDir(c.MODEL_DIR),
+    endpointName: c.ENDPOINT_NAME,
+    maxPayloadBytes: c.MAX_PAYLOAD_BYTES,
+    maxQueue: c.MAX_QUEUE,
+    maxBatch: c.MAX_BATCH,
+    batchWindowMs: c.BATCH_WINDOW_MS,
+    inferenceConcurrency: c.INFERENCE_CONCURRENCY,
+    queueTimeoutMs: c.QUEUE_TIMEOUT_MS,
+    maxInstances: c.MAX_INSTANCES,
+    maxInputPixels: c.MAX_INPUT_PIXELS || undefined,
+    inferenceThreads: c.INFERENCE_THREADS || undefined,
+    adminToken: c.ADMIN_TOKEN,
+    shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+    accountId: c.AWS_ACCOUNT_ID,
+    region: c.AWS_REGION,
+  };
+}
