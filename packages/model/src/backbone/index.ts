@@ -15,3 +15,6 @@ export {
   type ServingSession,
 } from './spec.js';
 export { createFeatureExtractor } from './create-extractor.js';
+export { prepareBackbone, type PreparedBackbone, type PrepareOptions } from './prepare.js';
+export { resolveCacheDir } from './cache.js';
+export { CONVERTER_VERSION, FEATURES_OUTPUT, INPUT_NAME, convertKerasModel, convertLayersModel, type ConvertOptions, type ConversionResult } from './converter.js';
