@@ -1,0 +1,27 @@
+export {
+  IMAGE_FORMATS,
+  IMAGE_FORMAT_NAMES,
+  IMAGE_MIME_TYPES,
+  sniffImageFormat,
+  sniffRefusedImageFormat,
+  type ImageFormat,
+} from './image-format.js';
+export {
+  ImageInputError,
+  IMAGE_INPUT_ERROR_HTTP_STATUS,
+  isImageInputError,
+  type ImageInputErrorCode,
+  type ImageInputErrorOptions,
+} from './image-input-error.js';
+export { DEFAULT_PREPROCESS_SPEC, preprocessSpecSchema, type PreprocessSpec } from './preprocess-spec.js';
+export { DEFAULT_MAX_PIXELS, decodeImage, type DecodedImage, type DecodeOptions } from './decode.js';
+export {
+  DEFAULT_BATCH_CONCURRENCY,
+  preprocess,
+  preprocessBatch,
+  preprocessToRgb,
+  tensorLength,
+  toUnitFloat,
+  type PreprocessBatchOptions,
+  type PreprocessOptions,
+} from './preprocess.js';

@@ -1,0 +1,120 @@
+import { availableParallelism } from 'node:os';
+import { DEFAULT_MAX_PIXELS, openImage, toRawRgb } from './decode.js';
+import { ImageInputError } from './image-input-error.js';
+import type { PreprocessSpec } from './preprocess-spec.js';
+
+export interface PreprocessOptions {
+  /** Refuse images with more pixels than this (width × height of the first frame). */
+  maxPixels?: number;
+}
+
+export interface PreprocessBatchOptions extends PreprocessOptions {
+  /**
+   * How many images are decoded at once. Each decode runs on libuv's thread pool (4 threads by
+   * default), so a little concurrency overlaps decoding with JavaScript work; see bench/imaging.bench.ts.
+   */
+  concurrency?: number;
+}
+
+/**
+ * Default batch concurrency: one image per core, at least 2 so that a decode on the thread pool overlaps
+ * the float conversion on the main thread, at most 4 (libuv's default pool size).
+ */
+export const DEFAULT_BATCH_CONCURRENCY = Math.min(4, Math.max(2, availableParallelism()));
+
+/**
+ * The float for each byte value, correctly rounded to float32 once. Keras' Rescaling(1/255) multiplies
+ * in float32; a table gives the same correctly-rounded value for every byte and is faster than dividing.
+ */
+const UNIT_FLOAT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
+
+function checkSpec(spec: PreprocessSpec): void {
+  if (!Number.isInteger(spec.size) || spec.size < 1) throw new RangeError(`spec.size must be a positive integer, got ${spec.size}`);
+  if (spec.resize !== 'squash') throw new RangeError(`unsupported resize mode ${String(spec.resize)}`);
+  if (spec.scale?.[0] !== 0 || spec.scale?.[1] !== 1) throw new RangeError(`unsupported scale ${JSON.stringify(spec.scale)}`);
+}
+
+/** Bytes per preprocessed image: size × size × 3 (HWC, RGB). */
+export function tensorLength(spec: PreprocessSpec): number {
+  return spec.size * spec.size * 3;
+}
+
+/**
+ * Decodes and squashes an upload to size×size 8-bit RGB (HWC): the model's input before scaling.
+ * Bilinear (sharp's 'linear' kernel), aspect ratio ignored, no crop. Training augments these bytes.
+ */
+export async function preprocessToRgb(
+  bytes: Uint8Array,
+  spec: PreprocessSpec,
+  options: PreprocessOptions = {},
+): Promise<Uint8Array> {
+  checkSpec(spec);
+  const opened = await openImage(bytes, options.maxPixels ?? DEFAULT_MAX_PIXELS);
+  const resized = opened.pipeline.resize(spec.size, spec.size, { fit: 'fill', kernel: 'linear' });
+  const { data } = await toRawRgb(opened, resized);
+  return data;
+}
+
+/** Scales 8-bit values to [0, 1] floats, into `out` at `offset` when given (for building batches in place). */
+export function toUnitFloat(rgb: Uint8Array, out?: Float32Array, offset = 0): Float32Array {
+  const target = out ?? new Float32Array(rgb.length);
+  if (!Number.isInteger(offset) || offset < 0 || offset + rgb.length > target.length) {
+    throw new RangeError(`cannot write ${rgb.length} values at offset ${offset} into ${target.length}`);
+  }
+  for (let i = 0; i < rgb.length; i++) target[offset + i] = UNIT_FLOAT[rgb[i]!]!;
+  return target;
+}
+
+/** An upload as the model's input tensor: size×size×3 float32, HWC, RGB, values in [0, 1]. */
+export async function preprocess(
+  bytes: Uint8Array,
+  spec: PreprocessSpec,
+  options: PreprocessOptions = {},
+): Promise<Float32Array> {
+  return toUnitFloat(await preprocessToRgb(bytes, spec, options));
+}
+
+/**
+ * Several uploads as one N×size×size×3 tensor, decoded with bounded concurrency. The first refused image
+ * rejects the whole batch with an ImageInputError whose `index` says which one; images not yet started
+ * are skipped.
+ */
+export async function preprocessBatch(
+  images: readonly Uint8Array[],
+  spec: PreprocessSpec,
+  options: PreprocessBatchOptions = {},
+): Promise<Float32Array> {
+  checkSpec(spec);
+  const concurrency = options.concurrency ?? DEFAULT_BATCH_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+  }
+  const per = tensorLength(spec);
+  const out = new Float32Array(images.length * per);
+  let next = 0;
+  let failed = false;
+
+  const worker = async (): Promise<void> => {
+    while (!failed && next < images.length) {
+      const i = next++;
+      try {
+        toUnitFloat(await preprocessToRgb(images[i]!, spec, options), out, i * per);
+      } catch (err) {
+        failed = true;
+        if (err instanceof ImageInputError) {
+          throw new ImageInputError(err.code, `Image ${i + 1} of ${images.length}: ${err.message}`, {
+            cause: err.cause ?? err,
+            index: i,
+          });
+        }
+        throw err;
+      }
+    }
+  };
+  const workers = Array.from({ length: Math.min(concurrency, images.length) }, worker);
+  // allSettled first so no worker is left running (and writing into `out`) after we reject.
+  const results = await Promise.allSettled(workers);
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (rejected) throw rejected.reason;
+  return out;
+}
