@@ -1,0 +1,105 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { HttpError, installErrorHandler, registerHttpMetrics, serverOptions } from '@petal/service-kit';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { WasConfig } from './config.js';
+import { EndpointClient } from './endpoint-client.js';
+import { createEndpointMetrics } from './metrics.js';
+import { classifyRoutes } from './routes/classify.js';
+import { flowerRoutes } from './routes/flowers.js';
+import { healthRoutes } from './routes/health.js';
+import { classifyBodyDoc, errorSchema } from './schemas.js';
+
+export interface WasApp {
+  app: FastifyInstance;
+  client: EndpointClient;
+}
+
+const VERSION = '0.1.0';
+
+/** Builds the WAS (not listening yet). The endpoint client is closed with the app. */
+export async function buildApp(config: WasConfig, serverOverrides: FastifyServerOptions = {}): Promise<WasApp> {
+  const app = Fastify(
+    serverOptions('was', {
+      // Trust exactly as many X-Forwarded-For hops as there are proxies (ALB, web BFF), so rate limits key on the client.
+      trustProxy: (_address: string, hop: number) => hop < config.trustProxyHops,
+      ...serverOverrides,
+    }),
+  );
+  installErrorHandler(app);
+  const { registry } = registerHttpMetrics(app, 'was');
+  const client = new EndpointClient({
+    endpointName: config.endpointName,
+    region: config.region,
+    runtimeUrl: config.runtimeUrl,
+    useDummyCredentials: config.useDummyCredentials,
+    timeoutMs: config.endpointTimeoutMs,
+    connectTimeoutMs: config.endpointConnectTimeoutMs,
+    maxRetries: config.maxRetries,
+    retryBaseMs: config.retryBaseMs,
+    retryMaxMs: config.retryMaxMs,
+    maxSockets: config.maxSockets,
+    breakerFailureThreshold: config.breakerFailureThreshold,
+    breakerCooldownMs: config.breakerCooldownMs,
+    metrics: createEndpointMetrics(registry),
+    log: app.log,
+  });
+  app.addHook('onClose', async () => client.destroy());
+  app.addSchema(errorSchema);
+
+  await app.register(helmet, {
+    // Plain HTTP behind an internal ALB: upgrading sub-requests to https would break /docs on a LAN address.
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  });
+  await app.register(cors, {
+    origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
+    methods: ['GET', 'POST'],
+    maxAge: 600,
+  });
+  await app.register(rateLimit, {
+    max: config.rateLimitMax,
+    timeWindow: config.rateLimitWindowMs,
+    errorResponseBuilder: (_request, context) =>
+      new HttpError(429, 'RATE_LIMITED', `rate limit exceeded (${context.max} requests per window); retry in ${context.after}`),
+  });
+  await app.register(multipart, { limits: { fileSize: config.maxUploadBytes, files: 1 } });
+
+  if (config.docsEnabled) {
+    await app.register(swagger, {
+      openapi: {
+        info: {
+          title: 'Petal WAS API',
+          version: VERSION,
+          description: 'Flower photo classification: upload validation, model endpoint calls, localized answers.',
+        },
+        tags: [{ name: 'classify' }, { name: 'catalog' }, { name: 'health' }],
+      },
+      transform: ({ schema, url }) => {
+        if (url !== '/classify/image' || !schema) return { schema, url };
+        // The multipart body is read as a stream by the handler; describe it here for the document only.
+        return { schema: { ...schema, body: classifyBodyDoc }, url };
+      },
+    });
+    await app.register(swaggerUi, {
+      routePrefix: '/docs',
+      staticCSP:
+        "default-src 'self'; base-uri 'self'; img-src 'self' data:; object-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'self'",
+      uiConfig: { validatorUrl: null },
+    });
+    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  }
+
+  await app.register(healthRoutes, { client, runtimeUrl: config.runtimeUrl, readyTimeoutMs: config.readyTimeoutMs });
+  await app.register(flowerRoutes);
+  await app.register(classifyRoutes, {
+    client,
+    maxUploadBytes: config.maxUploadBytes,
+    confidenceThreshold: config.confidenceThreshold,
+    breakerCooldownMs: config.breakerCooldownMs,
+  });
+  return { app, client };
+}

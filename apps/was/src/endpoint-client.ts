@@ -1,0 +1,161 @@
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { z } from 'zod';
+import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
+import { EndpointCallError, classifyEndpointError, isEndpointFault, isRetryable } from './endpoint-errors.js';
+import { CIRCUIT_STATE_VALUE, type EndpointMetrics } from './metrics.js';
+import { withRetries } from './retry.js';
+
+/** The endpoint's JSON answer (apps/endpoint, `Accept: application/json`). */
+const predictionSchema = z.object({
+  predictions: z.array(z.array(z.number().min(0).max(1)).min(1)).min(1),
+  labels: z.array(z.string()).optional(),
+  model: z.object({ name: z.string(), version: z.string() }).partial().optional(),
+});
+export type EndpointPrediction = z.infer<typeof predictionSchema>;
+
+export interface EndpointClientOptions {
+  endpointName: string;
+  region: string;
+  runtimeUrl?: string | undefined;
+  useDummyCredentials: boolean;
+  timeoutMs: number;
+  connectTimeoutMs: number;
+  maxRetries: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  maxSockets: number;
+  breakerFailureThreshold: number;
+  breakerCooldownMs: number;
+  metrics?: EndpointMetrics;
+  log?: { warn: (obj: object, msg: string) => void; info: (obj: object, msg: string) => void };
+}
+
+export interface InvokeOptions {
+  requestId: string;
+  contentType: string;
+}
+
+/** Request ids travel in a header and in CustomAttributes, which SageMaker forwards to the container. */
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/**
+ * Calls the model endpoint through the AWS SDK (`InvokeEndpoint`) with a per-attempt deadline, our own
+ * bounded retries with full jitter (the SDK's retries are off so we decide and count them) and a circuit
+ * breaker around every attempt.
+ */
+export class EndpointClient {
+  readonly breaker: CircuitBreaker;
+  private readonly sdk: SageMakerRuntimeClient;
+  private readonly httpAgent: HttpAgent;
+  private readonly httpsAgent: HttpsAgent;
+
+  constructor(private readonly options: EndpointClientOptions) {
+    this.httpAgent = new HttpAgent({ keepAlive: true, maxSockets: options.maxSockets });
+    this.httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: options.maxSockets });
+    this.sdk = new SageMakerRuntimeClient({
+      region: options.region,
+      maxAttempts: 1,
+      ...(options.runtimeUrl ? { endpoint: options.runtimeUrl } : {}),
+      ...(options.useDummyCredentials
+        ? { credentials: { accessKeyId: 'petal-local', secretAccessKey: 'petal-local' } }
+        : {}),
+      requestHandler: {
+        connectionTimeout: options.connectTimeoutMs,
+        // A backstop: the AbortSignal below is the deadline that the API reports as 504.
+        requestTimeout: options.timeoutMs + 1_000,
+        httpAgent: this.httpAgent,
+        httpsAgent: this.httpsAgent,
+      },
+    });
+    const metrics = options.metrics;
+    metrics?.circuitState.set(CIRCUIT_STATE_VALUE.closed);
+    this.breaker = new CircuitBreaker({
+      failureThreshold: options.breakerFailureThreshold,
+      cooldownMs: options.breakerCooldownMs,
+      onStateChange: (state, previous) => {
+        metrics?.circuitState.set(CIRCUIT_STATE_VALUE[state]);
+        metrics?.circuitTransitions.inc({ to: state });
+        options.log?.warn({ circuit: state, previous, endpoint: options.endpointName }, `endpoint circuit ${state}`);
+      },
+    });
+  }
+
+  get circuitState(): CircuitState {
+    return this.breaker.currentState;
+  }
+
+  /** Sends the image bytes as they came (ContentType = sniffed type) and returns the parsed predictions. */
+  async invoke(image: Uint8Array, { requestId, contentType }: InvokeOptions): Promise<EndpointPrediction> {
+    const { metrics } = this.options;
+    return withRetries(() => this.breaker.run(() => this.attempt(image, contentType, requestId), isEndpointFault), {
+      maxRetries: this.options.maxRetries,
+      baseMs: this.options.retryBaseMs,
+      maxMs: this.options.retryMaxMs,
+      isRetryable,
+      onRetry: (err, attempt, delayMs) => {
+        const kind = err instanceof EndpointCallError ? err.kind : 'unknown';
+        metrics?.retries.inc({ reason: kind });
+        this.options.log?.warn({ attempt, delayMs, reason: (err as Error).message }, 'retrying endpoint call');
+      },
+    }).catch((err: unknown) => {
+      const failure = classifyEndpointError(err, false, this.options.timeoutMs);
+      if (failure.kind === 'circuit_open') metrics?.callDuration.observe({ outcome: 'circuit_open' }, 0);
+      throw failure;
+    });
+  }
+
+  private async attempt(image: Uint8Array, contentType: string, requestId: string): Promise<EndpointPrediction> {
+    const started = performance.now();
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.options.timeoutMs);
+    const id = SAFE_REQUEST_ID.test(requestId) ? requestId : undefined;
+    const command = new InvokeEndpointCommand({
+      EndpointName: this.options.endpointName,
+      Body: image,
+      ContentType: contentType,
+      Accept: 'application/json',
+      ...(id ? { CustomAttributes: `request-id=${id}` } : {}),
+    });
+    if (id) {
+      command.middlewareStack.add(
+        (next) => async (args) => {
+          const request = args.request as { headers?: Record<string, string> };
+          if (request.headers) request.headers['x-request-id'] = id;
+          return next(args);
+        },
+        { step: 'build', name: 'petalRequestIdHeader' },
+      );
+    }
+    let outcome = 'ok';
+    try {
+      const output = await this.sdk.send(command, { abortSignal: controller.signal });
+      const text = new TextDecoder().decode(output.Body);
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new EndpointCallError('bad_response', 'the model endpoint answered with something that is not JSON');
+      }
+      const parsed = predictionSchema.safeParse(json);
+      if (!parsed.success) {
+        throw new EndpointCallError('bad_response', 'the model endpoint answered without usable predictions');
+      }
+      return parsed.data;
+    } catch (err) {
+      const failure = classifyEndpointError(err, controller.signal.aborted, this.options.timeoutMs);
+      outcome = failure.kind;
+      throw failure;
+    } finally {
+      clearTimeout(timer);
+      this.options.metrics?.callDuration.observe({ outcome }, (performance.now() - started) / 1000);
+    }
+  }
+
+  destroy(): void {
+    this.sdk.destroy();
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}

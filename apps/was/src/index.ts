@@ -1,0 +1,7 @@
+export { buildApp, type WasApp } from './app.js';
+export { loadWasConfig, type WasConfig } from './config.js';
+export { EndpointClient, type EndpointPrediction } from './endpoint-client.js';
+export { EndpointCallError, type EndpointFailureKind } from './endpoint-errors.js';
+export { CircuitBreaker, CircuitOpenError, type CircuitState } from './circuit-breaker.js';
+export { buildAnswer, type ClassifyAnswer } from './answer.js';
+export { sniffImageFormat, type ImageFormat } from './sniff.js';
