@@ -18,3 +18,7 @@ export { createFeatureExtractor } from './create-extractor.js';
 export { prepareBackbone, type PreparedBackbone, type PrepareOptions } from './prepare.js';
 export { resolveCacheDir } from './cache.js';
 export { CONVERTER_VERSION, FEATURES_OUTPUT, INPUT_NAME, convertKerasModel, convertLayersModel, type ConvertOptions, type ConversionResult } from './converter.js';
+export { createServingSession, createTfjsServingSession, appendHead, PROBABILITIES_OUTPUT } from './serving.js';
+export { applyHead, foldNormalization, validateHead } from './head.js';
+export { createOnnxFeatureExtractor, DEFAULT_INTRA_OP_THREADS } from './onnx-extractor.js';
+export { createTfjsFeatureExtractor } from './tfjs-extractor.js';
