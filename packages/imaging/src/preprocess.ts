@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { DEFAULT_MAX_PIXELS, openImage, toRawRgb } from './decode.js';
 import { ImageInputError } from './image-input-error.js';
 import type { PreprocessSpec } from './preprocess-spec.js';
@@ -17,10 +16,12 @@ export interface PreprocessBatchOptions extends PreprocessOptions {
 }
 
 /**
- * Default batch concurrency: one image per core, at least 2 so that a decode on the thread pool overlaps
- * the float conversion on the main thread, at most 4 (libuv's default pool size).
+ * Default batch concurrency: libuv's thread-pool size (4 unless UV_THREADPOOL_SIZE says otherwise), where
+ * sharp runs its decodes; more only queues. Measured on 2 cores (bench/imaging.bench.ts): 1 → 329, 2 → 428,
+ * 4 → 523, 8 → 441 images/s, so even with 2 cores, 4 in flight keeps both busy while the main thread
+ * converts to floats.
  */
-export const DEFAULT_BATCH_CONCURRENCY = Math.min(4, Math.max(2, availableParallelism()));
+export const DEFAULT_BATCH_CONCURRENCY = Math.max(1, Math.min(16, Number(process.env.UV_THREADPOOL_SIZE) || 4));
 
 /**
  * The float for each byte value, correctly rounded to float32 once. Keras' Rescaling(1/255) multiplies
@@ -57,11 +58,14 @@ export async function preprocessToRgb(
 
 /** Scales 8-bit values to [0, 1] floats, into `out` at `offset` when given (for building batches in place). */
 export function toUnitFloat(rgb: Uint8Array, out?: Float32Array, offset = 0): Float32Array {
-  const target = out ?? new Float32Array(rgb.length);
-  if (!Number.isInteger(offset) || offset < 0 || offset + rgb.length > target.length) {
-    throw new RangeError(`cannot write ${rgb.length} values at offset ${offset} into ${target.length}`);
+  const n = rgb.length;
+  const target = out ?? new Float32Array(n);
+  if (!Number.isInteger(offset) || offset < 0 || offset + n > target.length) {
+    throw new RangeError(`cannot write ${n} values at offset ${offset} into ${target.length}`);
   }
-  for (let i = 0; i < rgb.length; i++) target[offset + i] = UNIT_FLOAT[rgb[i]!]!;
+  // A zero-based view keeps the hot loop free of index arithmetic (measurably faster in V8).
+  const dst = offset === 0 && target.length === n ? target : target.subarray(offset, offset + n);
+  for (let i = 0; i < n; i++) dst[i] = UNIT_FLOAT[rgb[i]!]!;
   return target;
 }
 
