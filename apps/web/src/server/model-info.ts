@@ -39,8 +39,8 @@ export function extractModelInfo(body: unknown, source: ModelInfo['source']): Mo
   return source === 'endpoint' ? asModel(body, source) : null;
 }
 
-const GOOD = new Set(['ok', 'up', 'ready', 'healthy', 'pass', 'inservice']);
-const BAD = new Set(['down', 'error', 'fail', 'failed', 'unhealthy', 'unavailable', 'outofservice']);
+const GOOD = new Set(['ok', 'up', 'ready', 'healthy', 'pass', 'inservice', 'reachable']);
+const BAD = new Set(['down', 'error', 'fail', 'failed', 'unhealthy', 'unavailable', 'unreachable', 'outofservice']);
 
 function stateOf(v: unknown): ComponentState | undefined {
   if (typeof v === 'boolean') return v ? 'up' : 'down';

@@ -10,7 +10,7 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 const REVALIDATE = 'no-cache';
 
 export function cacheControlFor(urlPath: string): string {
-  return /\/assets\/[^/]+-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$/.test(urlPath) ? IMMUTABLE : REVALIDATE;
+  return urlPath.startsWith('/assets/') ? IMMUTABLE : REVALIDATE;
 }
 
 /** Serves the production build of the UI; answers a clear 503 when it has not been built. */

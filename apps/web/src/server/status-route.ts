@@ -56,6 +56,9 @@ export function registerStatusRoute(app: FastifyInstance, config: WebConfig, met
     let endpoint: ComponentStatus;
     if (ping) {
       endpoint = ping.status;
+      // The endpoint answers /ping 503 while its model loads (SageMaker's contract): starting, not broken.
+      const said = endpointStateFromReadiness({ endpoint: ping.body });
+      if (!ping.ok && said === 'degraded') endpoint = { ...ping.status, state: 'degraded', detail: 'model loading' };
     } else {
       // No direct line to the endpoint: infer from what the WAS's readiness check says about it.
       const said = endpointStateFromReadiness(wasReady.body);

@@ -1,0 +1,163 @@
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { ApiCallError, type ApiClient } from '../lib/api-client.js';
+import type { ApiFailure } from '../lib/api-errors.js';
+import { classifierReducer, currentImage, initialClassifierState, type ChosenImage } from '../lib/classifier-state.js';
+import { DOWNSCALE, makeThumbnail, prepareUpload } from '../lib/downscale.js';
+import { localizeResponse } from '../lib/localize.js';
+import { addRecent, clearRecent, loadRecent, type RecentEntry } from '../lib/recent-history.js';
+import { useI18n } from '../i18n-context.js';
+import { firstFile, ImagePicker } from './ImagePicker.js';
+import { ErrorNotice } from './ErrorNotice.js';
+import { PreviewPane } from './PreviewPane.js';
+import { RecentList } from './RecentList.js';
+import { ResultCard } from './ResultCard.js';
+import { FlowerMark } from './icons.js';
+
+export interface ClassifyViewProps {
+  api: ApiClient;
+  session: Storage | undefined;
+  prepare?: typeof prepareUpload;
+  thumbnail?: typeof makeThumbnail;
+}
+
+function newId(): string {
+  return typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+}
+
+export function ClassifyView({ api, session, prepare = prepareUpload, thumbnail = makeThumbnail }: ClassifyViewProps) {
+  const { t, lang } = useI18n();
+  const [state, dispatch] = useReducer(classifierReducer, initialClassifierState);
+  const [recent, setRecent] = useState<RecentEntry[]>(() => loadRecent(session));
+  const attemptSeq = useRef(0);
+  const inflight = useRef<AbortController | undefined>(undefined);
+  const image = currentImage(state);
+  const busy = state.phase === 'busy';
+
+  // A preview's blob: URL is released once another photo (or none) replaces it. Not in an effect
+  // cleanup: StrictMode runs those on a live image in development and would blank the preview.
+  const lastPreview = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    const previous = lastPreview.current;
+    lastPreview.current = image?.previewUrl;
+    if (previous && previous !== image?.previewUrl) URL.revokeObjectURL(previous);
+  }, [image]);
+
+  const choose = useCallback((file: File) => {
+    inflight.current?.abort();
+    const chosen: ChosenImage = { file, fileName: file.name || 'photo', previewUrl: URL.createObjectURL(file) };
+    dispatch({ type: 'select', image: chosen });
+  }, []);
+
+  const clear = useCallback(() => {
+    inflight.current?.abort();
+    dispatch({ type: 'clear' });
+  }, []);
+
+  // Paste anywhere on the page (the picker is not a text field, so nothing else wants Ctrl/Cmd-V).
+  useEffect(() => {
+    const onPaste = (event: ClipboardEvent) => {
+      const file = firstFile(event.clipboardData?.items) ?? firstFile(event.clipboardData?.files);
+      if (!file) return;
+      event.preventDefault();
+      choose(file.name ? file : new File([file], `pasted.${file.type.split('/')[1] ?? 'png'}`, { type: file.type }));
+    };
+    // A file dropped beside the drop zone must not make the browser navigate away to it.
+    const stopNavigate = (event: DragEvent) => {
+      if (event.dataTransfer?.types.includes('Files')) event.preventDefault();
+    };
+    window.addEventListener('paste', onPaste);
+    window.addEventListener('dragover', stopNavigate);
+    window.addEventListener('drop', stopNavigate);
+    return () => {
+      window.removeEventListener('paste', onPaste);
+      window.removeEventListener('dragover', stopNavigate);
+      window.removeEventListener('drop', stopNavigate);
+    };
+  }, [choose]);
+
+  const classify = useCallback(async () => {
+    if (!image || busy) return;
+    attemptSeq.current += 1;
+    const attempt = attemptSeq.current;
+    const controller = new AbortController();
+    inflight.current = controller;
+    dispatch({ type: 'submit', attempt });
+    try {
+      const upload = await prepare(image.file, image.fileName);
+      if (upload.blob.size > DOWNSCALE.maxUploadBytes) {
+        dispatch({ type: 'failed', attempt, failure: { kind: 'too_large' } });
+        return;
+      }
+      const response = await api.classify(upload.blob, upload.fileName, lang, controller.signal);
+      dispatch({ type: 'succeeded', attempt, response });
+      const thumb = await thumbnail(upload.blob);
+      setRecent(
+        addRecent(session, {
+          id: newId(),
+          at: Date.now(),
+          fileName: image.fileName,
+          ...(thumb ? { thumb } : {}),
+          result: { no: response.result.no, name: response.result.name, acc: response.result.acc },
+          confident: response.confident,
+          top: response.top.slice(0, 3),
+        }),
+      );
+    } catch (err) {
+      if (controller.signal.aborted) return; // replaced or cleared: nobody waits for this answer
+      const failure: ApiFailure = err instanceof ApiCallError ? err.failure : { kind: 'unknown' };
+      dispatch({ type: 'failed', attempt, failure });
+    }
+  }, [api, busy, image, lang, prepare, session, thumbnail]);
+
+  useEffect(() => () => inflight.current?.abort(), []);
+
+  const shown = useMemo(() => (state.phase === 'result' ? localizeResponse(state.response, lang) : undefined), [state, lang]);
+
+  return (
+    <div className="classify-layout">
+      <section className="card picker-card" aria-labelledby="picker-heading">
+        <h2 id="picker-heading">{image ? t.preview.heading : t.picker.heading}</h2>
+        {image ? (
+          <>
+            <PreviewPane
+              image={image}
+              busy={busy}
+              onClear={clear}
+              onClassify={() => void classify()}
+              actionLabel={state.phase === 'result' || state.phase === 'error' ? t.classify.again : t.classify.action}
+            />
+            <ImagePicker onPick={choose} disabled={busy} compact />
+          </>
+        ) : (
+          <ImagePicker onPick={choose} />
+        )}
+      </section>
+
+      <section className="card answer-card" aria-labelledby="answer-heading" aria-busy={busy}>
+        <h2 id="answer-heading" className="visually-hidden">
+          {t.result.heading}
+        </h2>
+        <div aria-live="polite" aria-atomic="true" className="answer-live">
+          {shown && <ResultCard response={shown} />}
+          {busy && (
+            <div className="answer-placeholder answer-placeholder--busy" data-testid="busy">
+              <span className="bloom" aria-hidden="true">
+                <FlowerMark size={56} />
+              </span>
+              <p>{t.classify.busy}</p>
+            </div>
+          )}
+        </div>
+        {state.phase === 'error' && <ErrorNotice failure={state.failure} {...(state.image ? { onRetry: () => void classify() } : {})} />}
+        {(state.phase === 'idle' || state.phase === 'selected') && (
+          <div className="answer-placeholder" data-testid="placeholder">
+            <FlowerMark size={56} />
+            <p>{t.result.placeholder}</p>
+          </div>
+        )}
+      </section>
+
+      <RecentList entries={recent} onClear={() => setRecent(clearRecent(session))} />
+    </div>
+  );
+}
