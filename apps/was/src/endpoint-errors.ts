@@ -51,6 +51,19 @@ interface SdkErrorLike {
   $metadata?: { httpStatusCode?: number };
 }
 
+/** The container's own words: OriginalMessage is its response body, a Petal JSON error or plain text. */
+function containerMessage(original: string | undefined): string | undefined {
+  if (original === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(original) as { error?: { message?: unknown }; message?: unknown };
+    const message = parsed.error?.message ?? parsed.message;
+    if (typeof message === 'string') return message;
+  } catch {
+    // not JSON: use it as it is
+  }
+  return original.slice(0, 500);
+}
+
 /** Maps an error from one InvokeEndpoint attempt to an EndpointCallError. `timedOut`: our own deadline fired. */
 export function classifyEndpointError(err: unknown, timedOut: boolean, timeoutMs: number): EndpointCallError {
   if (err instanceof EndpointCallError) return err;
@@ -67,7 +80,7 @@ export function classifyEndpointError(err: unknown, timedOut: boolean, timeoutMs
   const status = e.$metadata?.httpStatusCode;
   if (e.name === 'ModelError') {
     const original = e.OriginalStatusCode;
-    const detail = e.OriginalMessage ?? e.message ?? 'model error';
+    const detail = containerMessage(e.OriginalMessage) ?? e.message ?? 'model error';
     if (original !== undefined && original >= 400 && original < 500) {
       return new EndpointCallError('bad_input', detail, { originalStatus: original, cause: err });
     }

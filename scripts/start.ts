@@ -1,0 +1,215 @@
+/**
+ * `npm start`: runs the whole of Petal on one machine from source (no build step, no cloud): the model
+ * endpoint (:8080), the WAS (:8081) pointed at it through the sagemaker-runtime API, and the web app
+ * (:8000) pointed at the WAS. Each child's output is prefixed with its name; the script waits for every
+ * health check, prints the URL, stops everything on Ctrl-C / SIGTERM, and if any child dies it says which
+ * and how, stops the others and exits non-zero.
+ *
+ * Ports: PETAL_ENDPOINT_PORT, PETAL_WAS_PORT, PETAL_WEB_PORT (defaults 8080, 8081, 8000). Everything else
+ * in the environment (MODEL_DIR, LOG_LEVEL, CONFIDENCE_THRESHOLD, ...) is passed through to the children.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+interface ServiceSpec {
+  name: string;
+  main: string;
+  port: number;
+  healthPath: string;
+  env: Record<string, string>;
+  color: number;
+}
+
+interface Running {
+  spec: ServiceSpec;
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function portFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    process.stderr.write(`start: ${name} must be a TCP port (1-65535), not "${raw}"\n`);
+    process.exit(2);
+  }
+  return port;
+}
+
+const startupTimeoutMs = Number(process.env.PETAL_STARTUP_TIMEOUT_MS ?? 180_000);
+const stopTimeoutMs = Number(process.env.PETAL_STOP_TIMEOUT_MS ?? 20_000);
+const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
+const paint = (color: number, text: string) => (useColor ? `\x1b[${color}m${text}\x1b[0m` : text);
+const say = (message: string) => process.stdout.write(`${paint(1, '[start]')} ${message}\n`);
+
+function services(): ServiceSpec[] {
+  const endpointPort = portFromEnv('PETAL_ENDPOINT_PORT', 8080);
+  const wasPort = portFromEnv('PETAL_WAS_PORT', 8081);
+  const webPort = portFromEnv('PETAL_WEB_PORT', 8000);
+  const specs: ServiceSpec[] = [
+    { name: 'endpoint', main: 'apps/endpoint/src/main.ts', port: endpointPort, healthPath: '/ping', env: {}, color: 35 },
+    {
+      name: 'was',
+      main: 'apps/was/src/main.ts',
+      port: wasPort,
+      healthPath: '/health',
+      env: { SAGEMAKER_RUNTIME_URL: `http://127.0.0.1:${endpointPort}` },
+      color: 36,
+    },
+    {
+      name: 'web',
+      main: 'apps/web/src/server/main.ts',
+      port: webPort,
+      healthPath: '/health',
+      env: { WAS_URL: `http://127.0.0.1:${wasPort}` },
+      color: 33,
+    },
+  ];
+  return specs.filter((s) => {
+    if (existsSync(resolve(ROOT, s.main))) return true;
+    say(`${s.name}: ${s.main} does not exist; not starting it`);
+    return false;
+  });
+}
+
+function pipeWithPrefix(stream: NodeJS.ReadableStream | null, prefix: string, out: NodeJS.WritableStream): void {
+  if (!stream) return;
+  createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => out.write(`${prefix} ${line}\n`));
+}
+
+function start(spec: ServiceSpec): Running {
+  // The same process runs the TypeScript sources (tsx as a loader, not a wrapper), so signals reach it directly.
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', spec.main], {
+    cwd: ROOT,
+    env: { ...process.env, ...spec.env, PORT: String(spec.port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const prefix = paint(spec.color, `[${spec.name}]`);
+  pipeWithPrefix(child.stdout, prefix, process.stdout);
+  pipeWithPrefix(child.stderr, prefix, process.stderr);
+  // 'close' (not 'exit') so the child's last words are printed before we report its death.
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.once('close', (code, signal) => done({ code, signal })),
+  );
+  child.once('error', (err) => say(`${spec.name}: could not start: ${err.message}`));
+  say(`${spec.name}: pid ${child.pid}, port ${spec.port}`);
+  return { spec, child, exited };
+}
+
+const isAlive = (r: Running) => r.child.exitCode === null && r.child.signalCode === null;
+
+async function healthy(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Newest modification time under a path (files only), 0 when it does not exist. */
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return readdirSync(path).reduce((newest, entry) => Math.max(newest, newestMtime(resolve(path, entry))), 0);
+}
+
+/**
+ * The web UI is a Vite bundle the web server serves from apps/web/dist/client; build it (offline) when it
+ * is missing or older than its sources, so `npm start` works straight after `npm install`.
+ */
+async function buildWebUiIfStale(): Promise<void> {
+  const web = resolve(ROOT, 'apps/web');
+  if (process.env.PETAL_SKIP_BUILD === '1' || !existsSync(resolve(web, 'src/server/main.ts'))) return;
+  const built = newestMtime(resolve(web, 'dist/client/index.html'));
+  const sources = Math.max(newestMtime(resolve(web, 'src/client')), newestMtime(resolve(web, 'public')), newestMtime(resolve(web, 'vite.config.ts')));
+  if (built > 0 && built >= sources) return;
+  say(built === 0 ? 'building the web UI (first run)' : 'web UI sources changed; rebuilding it');
+  const child = spawn(process.execPath, [resolve(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
+    cwd: web,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  pipeWithPrefix(child.stdout, '[build]', process.stdout);
+  pipeWithPrefix(child.stderr, '[build]', process.stderr);
+  const code = await new Promise<number | null>((done) => child.once('close', (c) => done(c)));
+  if (code !== 0) {
+    say(`building the web UI failed (exit code ${code}); fix it or run with PETAL_SKIP_BUILD=1`);
+    process.exit(1);
+  }
+}
+
+async function main(): Promise<void> {
+  await buildWebUiIfStale();
+  const specs = services();
+  const running: Running[] = [];
+  let stopping = false;
+
+  const stopAll = async (exitCode: number, reason: string): Promise<never> => {
+    if (!stopping) {
+      stopping = true;
+      say(`${reason}; stopping ${running.filter(isAlive).map((r) => r.spec.name).join(', ') || 'nothing'}`);
+      for (const r of running) if (isAlive(r)) r.child.kill('SIGTERM');
+      const killer = setTimeout(() => {
+        for (const r of running) {
+          if (!isAlive(r)) continue;
+          say(`${r.spec.name} did not stop within ${stopTimeoutMs} ms; killing it`);
+          r.child.kill('SIGKILL');
+        }
+      }, stopTimeoutMs);
+      await Promise.all(running.map((r) => r.exited));
+      clearTimeout(killer);
+      say('all services stopped');
+      process.exit(exitCode);
+    }
+    return new Promise<never>(() => undefined);
+  };
+
+  process.on('SIGINT', () => void stopAll(0, 'SIGINT received'));
+  process.on('SIGTERM', () => void stopAll(0, 'SIGTERM received'));
+  process.on('SIGHUP', () => void stopAll(0, 'SIGHUP received'));
+
+  for (const spec of specs) {
+    const r = start(spec);
+    running.push(r);
+    void r.exited.then(({ code, signal }) => {
+      if (stopping) return;
+      const how = signal ? `signal ${signal}` : `exit code ${code}`;
+      void stopAll(1, `${spec.name} (pid ${r.child.pid}) exited unexpectedly with ${how}`);
+    });
+  }
+
+  const deadline = Date.now() + startupTimeoutMs;
+  const pending = new Set(running);
+  while (pending.size > 0 && !stopping) {
+    for (const r of [...pending]) {
+      if (await healthy(`http://127.0.0.1:${r.spec.port}${r.spec.healthPath}`)) {
+        say(`${r.spec.name} is healthy`);
+        pending.delete(r);
+      }
+    }
+    if (pending.size === 0 || stopping) break;
+    if (Date.now() > deadline) {
+      await stopAll(1, `not healthy after ${startupTimeoutMs} ms: ${[...pending].map((r) => r.spec.name).join(', ')}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  if (stopping) return;
+
+  const web = running.find((r) => r.spec.name === 'web');
+  const was = running.find((r) => r.spec.name === 'was');
+  const url = web ? `http://localhost:${web.spec.port}` : was ? `http://localhost:${was.spec.port}/docs` : '(nothing to open)';
+  say(paint(32, `Petal is up: ${url}`) + (was ? `  (API docs: http://localhost:${was.spec.port}/docs)` : '') + '  Ctrl-C stops everything.');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
