@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifySchema } from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface HttpMetrics {
@@ -37,7 +37,9 @@ export function registerHttpMetrics(app: FastifyInstance, prefix: string): HttpM
     duration.observe(labels, reply.elapsedTime / 1000);
   });
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  // `hide` is @fastify/swagger's schema extension (keeps /metrics out of API docs); cast so this package
+  // does not need swagger's type augmentation to compile.
+  app.get('/metrics', { schema: { hide: true } as FastifySchema }, async (_request, reply) => {
     reply.header('content-type', registry.contentType);
     return registry.metrics();
   });
