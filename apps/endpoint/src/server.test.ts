@@ -2,7 +2,8 @@ import { InvokeEndpointCommand, SageMakerRuntimeClient, ServiceUnavailable } fro
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeModel, type FakeModel } from './testing/fake-model.js';
-import { startEndpoint, type Running } from './testing/start.js';
+import { buildEndpoint } from './server.js';
+import { startEndpoint, testConfig, type Running } from './testing/start.js';
 import { anyJson } from './testing/json.js';
 
 // Route/queue/admin behaviour with a stand-in model whose timing the test controls. The same routes run
@@ -122,5 +123,60 @@ describe('endpoint server (stand-in model)', () => {
     expect(statuses.every((s) => s === 200)).toBe(true);
     expect(versions.has('v3')).toBe(true);
     expect(models.get('v2')?.disposed).toBe(true);
+  });
+});
+
+describe('endpoint server while the model loads (stand-in model)', () => {
+  it('answers /ping 503 "loading", refuses invocations with 503, then turns ready', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const endpoint = buildEndpoint(testConfig({ maxPayloadBytes: 1000 }), {
+      fastify: { logger: false },
+      loader: async () => {
+        await gate;
+        return fakeModel({ version: 'late' });
+      },
+    });
+    await endpoint.app.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(endpoint.app.server.address() as { port: number }).port}`;
+    const loading = endpoint.loadInitialModel();
+    try {
+      const ping = await fetch(`${url}/ping`);
+      expect(ping.status).toBe(503);
+      expect(await ping.json().then(anyJson)).toEqual({ status: 'loading', model: null });
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+      const early = await fetch(`${url}/invocations`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: Buffer.from([0xff, 0xd8, 0xff, 1]) });
+      expect(early.status).toBe(503);
+      expect(early.headers.get('retry-after')).toBe('5');
+      expect((await early.json().then(anyJson)).error.code).toBe('MODEL_LOADING');
+
+      const client = new SageMakerRuntimeClient({
+        endpoint: url,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-secret' },
+        maxAttempts: 1,
+      });
+      const notReady = await client
+        .send(new InvokeEndpointCommand({ EndpointName: 'image-classifier', ContentType: 'image/jpeg', Body: Buffer.from([0xff, 0xd8, 0xff, 1]) }))
+        .catch((e: unknown) => e);
+      expect(notReady).toBeInstanceOf(ServiceUnavailable);
+      // The configurable payload limit, through the runtime API: the SDK sees a ValidationError.
+      const tooBig = await client
+        .send(new InvokeEndpointCommand({ EndpointName: 'image-classifier', ContentType: 'image/jpeg', Body: Buffer.alloc(2000, 1) }))
+        .catch((e: unknown) => e);
+      expect(tooBig).toMatchObject({ name: 'ValidationError', message: 'Request payload exceeds the limit of 1000 bytes.' });
+      client.destroy();
+
+      release();
+      await loading;
+      expect((await fetch(`${url}/ping`)).status).toBe(200);
+      const big = await fetch(`${url}/invocations`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: Buffer.alloc(2000, 1) });
+      expect(big.status).toBe(413);
+      expect((await big.json().then(anyJson)).error.code).toBe('FST_ERR_CTP_BODY_TOO_LARGE');
+    } finally {
+      release();
+      await endpoint.app.close();
+      await endpoint.shutdown();
+    }
   });
 });
