@@ -49,6 +49,8 @@ interface TensorState {
   /** ZeroPadding not yet applied to `name` (top, left, bottom, right), waiting to fold into a conv. */
   pendingPads?: [number, number, number, number];
   materialized?: string;
+  /** Produced by an explicit zero Pad node (see pool() for why MaxPool cares). */
+  zeroPadded?: boolean;
 }
 
 type Weights = Map<string, DecodedWeight>;
@@ -308,10 +310,10 @@ class Converter {
       this.opts.foldPadding !== false &&
       consumer !== undefined &&
       this.isOnlyConsumer(layer.name, consumer) &&
-      (consumerClass === 'Conv2D' || consumerClass === 'DepthwiseConv2D');
+      (consumerClass === 'Conv2D' || consumerClass === 'DepthwiseConv2D' || consumerClass === 'MaxPooling2D');
     const state: TensorState = { name: base.name, shape: [c, h + t + bo, w + l + r], pendingPads: [t, l, bo, r] };
     if (foldable) return state;
-    return { name: this.use(state), shape: state.shape };
+    return { name: this.use(state), shape: state.shape, zeroPadded: true };
   }
 
   private conv(layer: KerasLayer): TensorState {
@@ -509,28 +511,55 @@ class Converter {
     this.checkChannelsLast(layer);
     const x = this.singleInput(layer);
     if (x.shape.length !== 3) throw this.refuse(layer, 'input is not rank 4');
-    const [c, h, w] = x.shape as [number, number, number];
+    const [c, h, w] = x.shape as [number, number, number]; // h, w include any pending zero padding
     const [kh, kw] = this.pair(layer, 'pool_size', [2, 2]);
     const [sh, sw] = this.pair(layer, 'strides', [kh, kw]);
     const padding = layer.config.padding ?? 'valid';
-    let pads = [0, 0, 0, 0];
+    let same = [0, 0, 0, 0];
     let hout: number, wout: number;
     if (padding === 'same') {
       hout = Math.ceil(h / sh);
       wout = Math.ceil(w / sw);
       const th = Math.max((hout - 1) * sh + kh - h, 0);
       const tw = Math.max((wout - 1) * sw + kw - w, 0);
-      pads = [Math.floor(th / 2), Math.floor(tw / 2), th - Math.floor(th / 2), tw - Math.floor(tw / 2)];
+      same = [Math.floor(th / 2), Math.floor(tw / 2), th - Math.floor(th / 2), tw - Math.floor(tw / 2)];
     } else if (padding === 'valid') {
       hout = Math.floor((h - kh) / sh) + 1;
       wout = Math.floor((w - kw) / sw) + 1;
     } else throw this.refuse(layer, `padding ${String(padding)} is not supported`);
     if (hout < 1 || wout < 1) throw this.refuse(layer, `input ${h}×${w} is smaller than the pool`);
+    const isMax = layer.className === 'MaxPooling2D';
+    // ZeroPadding → MaxPooling: ONNX MaxPool pads act as −∞, and ONNX Runtime's Pad fusion (wrongly)
+    // folds a zero Pad into a following MaxPool. Preferred: pool with the padding as pads, then Max
+    // with 0 on exactly the windows that cover zero-padded pixels. ORT wants pads < kernel; beyond
+    // that, keep the Pad and put a Max(·, −∞) between Pad and MaxPool so the fusion cannot match.
+    let zp = isMax ? x.pendingPads : undefined;
+    if (zp && same.some((p, i) => p + zp![i]! >= (i % 2 === 0 ? kh : kw))) zp = undefined;
+    const pads = zp ? same.map((p, i) => p + zp![i]!) : same;
     const attrs: Record<string, Attr> = { kernel_shape: ints([kh, kw]), strides: ints([sh, sw]), pads: ints(pads) };
     // TF's 'same' average pooling divides by the number of real pixels: count_include_pad = 0.
-    if (layer.className === 'AveragePooling2D') attrs.count_include_pad = int(0);
-    const op = layer.className === 'AveragePooling2D' ? 'AveragePool' : 'MaxPool';
-    return { name: this.b.node(op, [this.use(x)], layer.name, attrs), shape: [c, hout, wout] };
+    if (!isMax) attrs.count_include_pad = int(0);
+    let input = zp ? x.name : this.use(x);
+    if (isMax && !zp && (x.zeroPadded || x.pendingPads)) {
+      input = this.b.node('Max', [input, this.b.floatTensor(`${layer.name}/fusion_barrier`, [], new Float32Array([-Infinity]))], `${layer.name}/padded`);
+    }
+    const pooled = this.b.node(isMax ? 'MaxPool' : 'AveragePool', [input], layer.name, attrs);
+    if (!zp) return { name: pooled, shape: [c, hout, wout] };
+
+    this.foldedPaddings++;
+    const [zt, zl, zb, zr] = zp;
+    const touches = (out: number, stride: number, k: number, before: number, size: number, z0: number, z1: number) =>
+      Array.from({ length: out }, (_, o) => {
+        const start = o * stride - before; // window rows in padded-tensor coordinates
+        const end = start + k;
+        return (z0 > 0 && start < z0 && end > 0) || (z1 > 0 && end > size - z1 && start < size);
+      });
+    const rows = touches(hout, sh, kh, same[0]!, h, zt, zb);
+    const cols = touches(wout, sw, kw, same[1]!, w, zl, zr);
+    const floor = new Float32Array(hout * wout);
+    for (let i = 0; i < hout; i++) for (let j = 0; j < wout; j++) floor[i * wout + j] = rows[i] || cols[j] ? 0 : -Infinity;
+    const floorName = this.b.floatTensor(`${layer.name}/zero_pad_floor`, [1, 1, hout, wout], floor);
+    return { name: this.b.node('Max', [pooled, floorName], `${layer.name}/with_zero_pad`), shape: [c, hout, wout] };
   }
 
   private globalPool(layer: KerasLayer): TensorState {
