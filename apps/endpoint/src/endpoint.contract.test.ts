@@ -135,7 +135,7 @@ describe.skipIf(!hasModel || !hasData)('endpoint contract (real model)', () => {
     await expectError(await json('{"instances": [[1,2,3]]}'), 400, 'INVALID_SHAPE', /224×224×3/);
     await expectError(await json('{"instances": [[[[NaN'), 400, 'INVALID_VALUE', /NaN/);
     await expectError(await json('{"instances": [[[["0.5"'), 400, 'INVALID_VALUE');
-    await expectError(await json('{"instances": '), 400, 'INVALID_JSON');
+    await expectError(await json('{"instances": '), 400, 'INVALID_JSON', /malformed JSON at byte 14/);
     await expectError(await json('{"instances": [{"b64": "bm90IGFuIGltYWdl"}]}'), 400, 'NOT_AN_IMAGE', /instances\[0\]/);
     // After all that, still serving.
     expect((await post(jpeg, { 'content-type': 'image/jpeg' })).status).toBe(200);

@@ -103,6 +103,7 @@ class InstancesParser {
   }
 
   private instances(): InferenceInput {
+    if (this.peek() === undefined) throw this.syntax('the "instances" array');
     if (this.peek() !== Ch.LBracket) throw new PayloadError('INVALID_INSTANCES', '"instances" must be an array');
     this.pos++;
     const tensors: Float32Array[] = [];

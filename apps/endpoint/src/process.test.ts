@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { referenceTensorBody } from './testing/images.js';
+import { argmax } from './testing/images.js';
 import { listeningUrl, spawnEndpoint, waitForPing } from './testing/spawn.js';
 import { MODEL_DIR, SKIP_DATA_REASON, SKIP_MODEL_REASON, hasData, hasModel, samplePhotos } from './testing/start.js';
 import { anyJson } from './testing/json.js';
@@ -44,36 +44,42 @@ if (!hasModel || !hasData) console.warn(`skipping graceful-shutdown test: ${!has
 
 describe.skipIf(!hasModel || !hasData)('endpoint process: graceful shutdown (real model)', () => {
   it('on SIGTERM finishes the requests in flight, then exits 0', async () => {
-    const p = spawnEndpoint({ MODEL_DIR, MAX_BATCH: '1' });
+    // Batching off and one model call at a time, so requests queue up behind each other.
+    const p = spawnEndpoint({ MODEL_DIR, MAX_BATCH: '1', INFERENCE_CONCURRENCY: '1' });
     try {
       const url = await listeningUrl(p);
       await waitForPing(url);
       const photo = samplePhotos(1)[0]!;
-      const tensor = await referenceTensorBody(photo.path, 224);
       const jpeg = await readFile(photo.path);
-      // Eight ~3 MB tensors with batching off take long enough that several are still queued at SIGTERM.
-      const done: boolean[] = [];
-      const requests = Array.from({ length: 8 }, (_, i) =>
-        fetch(`${url}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: tensor }).then(async (res) => {
+      const total = 24;
+      let answered = 0;
+      const requests = Array.from({ length: total }, () =>
+        fetch(`${url}/invocations`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: jpeg }).then(async (res) => {
           const body = await res.json().then(anyJson);
-          done[i] = true;
+          answered++;
           return { status: res.status, body };
         }),
       );
-      // The bodies must have reached the server before the signal, or they would not be "in flight".
-      await new Promise((r) => setTimeout(r, 150));
-      const pendingAtSignal = 8 - done.filter(Boolean).length;
+      // Signal only once every request has reached the server (queued, running or answered), so all of
+      // them are the server's responsibility and some are still waiting in its queue.
+      let waiting = 0;
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+        const { queue } = await fetch(`${url}/models`).then((r) => r.json()).then(anyJson);
+        waiting = queue.depth;
+        if (queue.depth + queue.inFlight + answered >= total) break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
       p.child.kill('SIGTERM');
       const results = await Promise.all(requests);
-      expect(pendingAtSignal).toBeGreaterThan(0);
-      expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));
-      for (const r of results) expect(r.body.predictions[0]).toHaveLength(r.body.labels.length);
+      expect(waiting).toBeGreaterThan(0);
+      expect(results.map((r) => r.status)).toEqual(Array(total).fill(200));
+      for (const r of results) expect(r.body.labels[argmax(r.body.predictions[0])]).toBe(photo.label);
       const exit = await p.exited;
       expect(exit.code).toBe(0);
       expect(p.output()).toMatch(/shutting down: draining in-flight requests/);
       expect(p.output()).toMatch(/shutdown complete/);
       // New connections are refused once it is gone.
-      await expect(fetch(`${url}/invocations`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: jpeg })).rejects.toThrow();
+      await expect(fetch(`${url}/ping`)).rejects.toThrow();
     } finally {
       if (p.child.exitCode === null) p.child.kill('SIGKILL');
     }

@@ -66,7 +66,8 @@ export function registerRuntimeApi(app: FastifyInstance, invoker: Invoker, optio
           .header('x-amzn-invoked-production-variant', PRODUCTION_VARIANT)
           .header('x-amzn-requestid', request.id);
         if (typeof customAttributes === 'string') reply.header(CUSTOM_ATTRIBUTES_HEADER, customAttributes);
-        return reply.send(JSON.stringify(result));
+        // A Buffer, so Fastify sends the Content-Type exactly as set (no "; charset=utf-8" added), as SageMaker does.
+        return reply.send(Buffer.from(JSON.stringify(result)));
       } catch (err) {
         if (!(err instanceof InvocationError)) throw err;
         if (err.statusCode === 503) {

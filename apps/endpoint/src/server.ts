@@ -53,6 +53,8 @@ export function buildEndpoint(config: EndpointConfig, deps: EndpointDeps = {}): 
   );
   const invoker = new Invoker(host, queue, { maxInstances: config.maxInstances });
 
+  installConnectionDraining(app);
+
   const status = () => ({
     status: host.ready ? 'ready' : host.state === 'failed' ? 'failed' : 'loading',
     model: host.summary() ?? null,
@@ -136,4 +138,26 @@ function defaultLoader(config: EndpointConfig): ModelLoader {
       ...(config.inferenceThreads ? { intraOpThreads: config.inferenceThreads } : {}),
       ...(config.maxInputPixels ? { maxPixels: config.maxInputPixels } : {}),
     });
+}
+
+/**
+ * Fastify's close() closes the connections idle at that moment, then waits for the rest. Keep-alive
+ * clients (the AWS SDK, undici) would hold their sockets open until keepAliveTimeout once their last
+ * response is out, stalling shutdown; so while closing, every response says `Connection: close` and
+ * connections that fall idle are closed as they do.
+ */
+function installConnectionDraining(app: FastifyInstance): void {
+  let closing = false;
+  let sweeper: NodeJS.Timeout | undefined;
+  app.addHook('preClose', async () => {
+    closing = true;
+    sweeper = setInterval(() => app.server.closeIdleConnections(), 50);
+    sweeper.unref();
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+  app.addHook('onClose', async () => {
+    if (sweeper) clearInterval(sweeper);
+  });
 }

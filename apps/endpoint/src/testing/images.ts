@@ -2,14 +2,14 @@ import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 
 /**
- * The reference WAS's request: the photo squashed to size×size (EXIF-oriented, no crop), RGB scaled to
+ * The reference WAS's request: the photo squashed to size×size with a bilinear kernel as Keras' image loading did (EXIF-oriented, no crop), RGB scaled to
  * [0,1], as a TensorFlow-Serving JSON body. Written independently of @petal/imaging on purpose, so the
  * test checks the endpoint against the documented contract rather than against its own code.
  */
 export async function referenceTensorBody(path: string, size: number): Promise<Buffer> {
   const { data } = await sharp(await readFile(path))
     .rotate()
-    .resize(size, size, { fit: 'fill' })
+    .resize(size, size, { fit: 'fill', kernel: 'linear' })
     .removeAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true });
