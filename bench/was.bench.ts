@@ -1,0 +1,215 @@
+/**
+ * What the WAS costs on top of the model endpoint: `POST /classify/image` through a real WAS process
+ * (multipart parsing, sniffing, the AWS SDK's InvokeEndpoint with signing, retries/breaker bookkeeping,
+ * answer building) against calling the same real endpoint process directly, in the same run, on loopback,
+ * with real flower JPEGs. Then throughput through the WAS at concurrency 16.
+ */
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import {
+  DATA_DIR,
+  ENDPOINT_MAIN,
+  MODEL_DIR,
+  SKIP_REASON,
+  WAS_MAIN,
+  spawnService,
+  waitFor200,
+  type Service,
+} from '../apps/was/src/test-support/processes.js';
+import type { BenchSection } from './types.js';
+
+const WARMUP = 20;
+const SEQUENTIAL = 200;
+const CONCURRENCY = 16;
+const LOAD_TOTAL = 480;
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+const ms = (v: number) => Number(v.toFixed(2));
+const stats = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: quantile(sorted, 0.5), p99: quantile(sorted, 0.99) };
+};
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function photos(perClass: number): Promise<Buffer[]> {
+  const paths = readdirSync(DATA_DIR)
+    .sort()
+    .flatMap((label) =>
+      readdirSync(join(DATA_DIR, label))
+        .filter((f) => /\.jpe?g$/i.test(f))
+        .sort()
+        .slice(0, perClass)
+        .map((f) => join(DATA_DIR, label, f)),
+    );
+  return Promise.all(paths.map((p) => readFile(p)));
+}
+
+/** Sum and count of a Prometheus histogram series from a /metrics text. */
+function histogram(metrics: string, series: string): { sum: number; count: number } {
+  const value = (suffix: string) => {
+    const line = metrics.split('\n').find((l) => l.startsWith(`${series.replace('{', `_${suffix}{`)} `));
+    return line ? Number(line.split(' ').at(-1)) : 0;
+  };
+  return { sum: value('sum'), count: value('count') };
+}
+
+async function timed(call: () => Promise<Response>): Promise<{ ms: number; status: number }> {
+  const t0 = performance.now();
+  const res = await call();
+  await res.arrayBuffer();
+  return { ms: performance.now() - t0, status: res.status };
+}
+
+export async function run(): Promise<BenchSection[]> {
+  if (SKIP_REASON) throw new Error(SKIP_REASON);
+  const images = await photos(10);
+  const [endpointPort, wasPort] = [await freePort(), await freePort()];
+  const endpointUrl = `http://127.0.0.1:${endpointPort}`;
+  const wasUrl = `http://127.0.0.1:${wasPort}`;
+  let endpoint: Service | undefined;
+  let was: Service | undefined;
+  const sdk = new SageMakerRuntimeClient({
+    region: 'us-east-1',
+    endpoint: endpointUrl,
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  });
+  try {
+    // Per-request info logs would make this measure log writing; warnings still show.
+    endpoint = spawnService(ENDPOINT_MAIN, { MODEL_DIR, LOG_LEVEL: 'warn', PORT: String(endpointPort) });
+    await waitFor200(`${endpointUrl}/ping`);
+    was = spawnService(WAS_MAIN, {
+      LOG_LEVEL: 'warn',
+      PORT: String(wasPort),
+      SAGEMAKER_RUNTIME_URL: endpointUrl,
+      RATE_LIMIT_MAX: '1000000',
+    });
+    await waitFor200(`${wasUrl}/health/ready`);
+
+    const direct = (img: Buffer) => () =>
+      fetch(`${endpointUrl}/endpoints/image-classifier/invocations`, {
+        method: 'POST',
+        headers: { 'content-type': 'image/jpeg', accept: 'application/json' },
+        body: img,
+      });
+    const viaSdk = async (img: Buffer) => {
+      const t0 = performance.now();
+      await sdk.send(new InvokeEndpointCommand({ EndpointName: 'image-classifier', Body: img, ContentType: 'image/jpeg', Accept: 'application/json' }));
+      return performance.now() - t0;
+    };
+    const viaWas = (img: Buffer) => () => {
+      const form = new FormData();
+      form.append('file', new Blob([img], { type: 'image/jpeg' }), 'flower.jpg');
+      return fetch(`${wasUrl}/classify/image`, { method: 'POST', body: form });
+    };
+
+    for (let i = 0; i < WARMUP; i++) {
+      const img = images[i % images.length]!;
+      await timed(direct(img));
+      await viaSdk(img);
+      await timed(viaWas(img));
+    }
+    // Interleaved, one request at a time, so drift (thermal, other load) hits all three paths alike.
+    const scrape = async () => (await fetch(`${wasUrl}/metrics`)).text();
+    const requestSeries = 'was_http_request_duration_seconds{method="POST",route="/classify/image",status="200"}';
+    const callSeries = 'was_endpoint_call_duration_seconds{outcome="ok"}';
+    const before = await scrape();
+    const d: number[] = [];
+    const s: number[] = [];
+    const w: number[] = [];
+    let errors = 0;
+    for (let i = 0; i < SEQUENTIAL; i++) {
+      const img = images[i % images.length]!;
+      const a = await timed(direct(img));
+      s.push(await viaSdk(img));
+      const b = await timed(viaWas(img));
+      if (a.status !== 200 || b.status !== 200) errors += 1;
+      d.push(a.ms);
+      w.push(b.ms);
+    }
+    const after = await scrape();
+    const delta = (series: string) => {
+      const a = histogram(after, series);
+      const b = histogram(before, series);
+      return (a.sum - b.sum) / Math.max(1, a.count - b.count);
+    };
+    // Inside the WAS process: time per request not spent waiting on the endpoint (multipart, SDK, answer).
+    const serverSideMs = (delta(requestSeries) - delta(callSeries)) * 1000;
+    const sd = stats(d);
+    const ss = stats(s);
+    const sw = stats(w);
+    const overheadMedian = sw.median - sd.median;
+
+    const loadTest = async (call: (img: Buffer) => () => Promise<Response>) => {
+      const latencies: number[] = [];
+      const statuses = new Map<number, number>();
+      let next = 0;
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < LOAD_TOTAL) {
+            const img = images[next++ % images.length]!;
+            const r = await timed(call(img));
+            latencies.push(r.ms);
+            statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+          }
+        }),
+      );
+      const seconds = (performance.now() - t0) / 1000;
+      return { ...stats(latencies), rps: LOAD_TOTAL / seconds, errors: LOAD_TOTAL - (statuses.get(200) ?? 0), statuses };
+    };
+    const loadDirect = await loadTest(direct);
+    const loadWas = await loadTest(viaWas);
+    const row = (path: string, r: Awaited<ReturnType<typeof loadTest>>) => ({
+      path,
+      requests: LOAD_TOTAL,
+      concurrency: CONCURRENCY,
+      'req/s': ms(r.rps),
+      'median ms': ms(r.median),
+      'p99 ms': ms(r.p99),
+      errors: r.errors,
+    });
+
+    return [
+      {
+        title: 'was: POST /classify/image through the WAS vs calling the endpoint directly (sequential, loopback)',
+        rows: [
+          { path: 'direct HTTP → endpoint runtime API', 'median ms': ms(sd.median), 'p99 ms': ms(sd.p99), 'vs direct': 1 },
+          { path: 'direct AWS SDK → endpoint', 'median ms': ms(ss.median), 'p99 ms': ms(ss.p99), 'vs direct': ms(ss.median / sd.median) },
+          { path: 'client → WAS → SDK → endpoint', 'median ms': ms(sw.median), 'p99 ms': ms(sw.p99), 'vs direct': ms(sw.median / sd.median) },
+        ],
+        notes: [
+          `WAS overhead (median via WAS − median direct): ${ms(overheadMedian)} ms (target < 3 ms); errors: ${errors}`,
+          `inside the WAS, mean time per request outside the endpoint call (from its own metrics): ${ms(serverSideMs)} ms`,
+          `${SEQUENTIAL} requests per path after ${WARMUP} warm-up, interleaved; ${images.length} real 256×256 JPEGs from the data set`,
+          'the WAS path includes building and parsing the multipart form; both processes run from source (tsx) at LOG_LEVEL=warn',
+        ],
+      },
+      {
+        title: `was: throughput through the WAS at concurrency ${CONCURRENCY}`,
+        rows: [row('direct HTTP → endpoint', loadDirect), row('client → WAS → endpoint', loadWas)],
+        notes: [
+          `WAS throughput / direct: ${ms(loadWas.rps / loadDirect.rps)}; statuses via WAS: ${[...loadWas.statuses].map(([k, v]) => `${k}×${v}`).join(', ')}`,
+          'the endpoint (model inference on CPU) is the bottleneck; the WAS and the endpoint share the machine\'s cores',
+        ],
+      },
+    ];
+  } finally {
+    sdk.destroy();
+    await was?.stop();
+    await endpoint?.stop();
+  }
+}
