@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { installErrorHandler, registerHttpMetrics, serverOptions } from '@petal/service-kit';
 import type { WebConfig } from './config.js';
@@ -8,7 +8,18 @@ import { registerStaticUi } from './static-ui.js';
 import { registerStatusRoute } from './status-route.js';
 import { createUpstreamMetrics } from './upstream-metrics.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** This package's version, from src/server (sources) or dist/node/server (compiled): one level apart. */
+function ownVersion(): string {
+  for (const rel of ['../../package.json', '../../../package.json']) {
+    const url = new URL(rel, import.meta.url);
+    if (!existsSync(url)) continue;
+    const pkg = JSON.parse(readFileSync(url, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === '@petal/web' && pkg.version) return pkg.version;
+  }
+  return 'unknown';
+}
+
+const VERSION = ownVersion();
 
 export interface BuildOptions {
   /** Fastify logger override (tests pass false). */

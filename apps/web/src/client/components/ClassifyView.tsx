@@ -111,6 +111,18 @@ export function ClassifyView({ api, session, prepare = prepareUpload, thumbnail 
 
   useEffect(() => () => inflight.current?.abort(), []);
 
+  // On a phone the answer lands below the photo; bring it into view rather than leave it off-screen.
+  const answerRef = useRef<HTMLElement>(null);
+  const answered = state.phase === 'result' || state.phase === 'error';
+  useEffect(() => {
+    const el = answerRef.current;
+    if (!answered || !el || typeof el.scrollIntoView !== 'function') return;
+    const rect = el.getBoundingClientRect();
+    if (rect.top >= 0 && rect.top < window.innerHeight - 120) return;
+    const reduce = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
+    el.scrollIntoView({ block: 'start', behavior: reduce ? 'auto' : 'smooth' });
+  }, [answered, state]);
+
   const shown = useMemo(() => (state.phase === 'result' ? localizeResponse(state.response, lang) : undefined), [state, lang]);
 
   return (
@@ -123,8 +135,9 @@ export function ClassifyView({ api, session, prepare = prepareUpload, thumbnail 
               image={image}
               busy={busy}
               onClear={clear}
-              onClassify={() => void classify()}
-              actionLabel={state.phase === 'result' || state.phase === 'error' ? t.classify.again : t.classify.action}
+              // After an answer the photo has been judged: the next step is another photo (or the error's
+              // own "try again"), not the same request again.
+              {...(state.phase === 'selected' || busy ? { onClassify: () => void classify() } : {})}
             />
             <ImagePicker onPick={choose} disabled={busy} compact />
           </>
@@ -133,7 +146,7 @@ export function ClassifyView({ api, session, prepare = prepareUpload, thumbnail 
         )}
       </section>
 
-      <section className="card answer-card" aria-labelledby="answer-heading" aria-busy={busy}>
+      <section className="card answer-card" aria-labelledby="answer-heading" aria-busy={busy} ref={answerRef}>
         <h2 id="answer-heading" className="visually-hidden">
           {t.result.heading}
         </h2>

@@ -8,11 +8,11 @@ export interface PreviewPaneProps {
   image: ChosenImage;
   busy: boolean;
   onClear: () => void;
-  onClassify: () => void;
-  actionLabel: string;
+  /** Absent once the photo has an answer: the classify button is then not offered. */
+  onClassify?: () => void;
 }
 
-export function PreviewPane({ image, busy, onClear, onClassify, actionLabel }: PreviewPaneProps) {
+export function PreviewPane({ image, busy, onClear, onClassify }: PreviewPaneProps) {
   const { t, lang } = useI18n();
   const [broken, setBroken] = useState<string | undefined>(undefined);
   const isBroken = broken === image.previewUrl;
@@ -32,10 +32,12 @@ export function PreviewPane({ image, busy, onClear, onClassify, actionLabel }: P
         </figcaption>
       </figure>
       <div className="preview__actions">
-        <button type="button" className="btn btn--primary btn--large" onClick={onClassify} disabled={busy} aria-busy={busy} data-testid="classify">
-          {busy && <Spinner />}
-          <span>{busy ? t.classify.busy : actionLabel}</span>
-        </button>
+        {onClassify && (
+          <button type="button" className="btn btn--primary btn--large" onClick={onClassify} disabled={busy} aria-busy={busy} data-testid="classify">
+            {busy && <Spinner />}
+            <span>{busy ? t.classify.busy : t.classify.action}</span>
+          </button>
+        )}
         <button type="button" className="btn btn--ghost" onClick={onClear} disabled={busy} data-testid="clear">
           {t.preview.clear}
         </button>

@@ -113,7 +113,7 @@ export function StatusView({ api }: { api: ApiClient }) {
           ) : (
             <p className="muted">{t.status.modelUnknown}</p>
           )}
-          <p className="muted small">{t.status.checkedAt(formatTime(Date.parse(status.checkedAt), lang))}</p>
+          <p className="muted small">{t.status.checkedAt(formatTime(Date.parse(status.checkedAt), lang, true))}</p>
         </>
       )}
     </section>

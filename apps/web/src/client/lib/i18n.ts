@@ -59,6 +59,6 @@ export function formatBytes(bytes: number, lang: Lang): string {
   return `${fmt.format(bytes / (1024 * 1024))} MB`;
 }
 
-export function formatTime(epochMs: number, lang: Lang): string {
-  return new Intl.DateTimeFormat(lang === 'ko' ? 'ko-KR' : 'en-US', { hour: '2-digit', minute: '2-digit' }).format(epochMs);
+export function formatTime(epochMs: number, lang: Lang, withSeconds = false): string {
+  return new Intl.DateTimeFormat(lang === 'ko' ? 'ko-KR' : 'en-US', { hour: '2-digit', minute: '2-digit', ...(withSeconds ? { second: '2-digit' } : {}) }).format(epochMs);
 }
