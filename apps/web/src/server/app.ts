@@ -41,8 +41,9 @@ export async function buildApp(config: WebConfig, options: BuildOptions = {}): P
   await registerSecurityHeaders(app);
 
   app.get('/health', async () => ({ status: 'ok', service: 'web', version: VERSION }));
-  registerStatusRoute(app, config, upstream, VERSION);
-  await app.register(async (scope) => registerProxyRoutes(scope, config, upstream));
+  const sightings = { last: null };
+  registerStatusRoute(app, config, upstream, VERSION, sightings);
+  await app.register(async (scope) => registerProxyRoutes(scope, config, upstream, sightings));
   await registerStaticUi(app, config.CLIENT_DIR);
   return app;
 }

@@ -3,6 +3,17 @@ import { HttpError, REQUEST_ID_HEADER, errorBody } from '@petal/service-kit';
 import type { WebConfig } from './config.js';
 import { UpstreamError, callUpstream, isErrorBody, parseJson } from './upstream.js';
 import type { UpstreamMetrics } from './upstream-metrics.js';
+import { extractModelInfo } from './model-info.js';
+import type { ModelInfo } from '../shared/api-types.js';
+
+/**
+ * The model named in the latest classification answer. On AWS the web tier cannot reach the SageMaker
+ * endpoint, and the WAS's readiness says nothing about the model, so this is how the status page can
+ * still name it.
+ */
+export interface ModelSightings {
+  last: ModelInfo | null;
+}
 
 /** Request headers the WAS needs to see; everything else (cookies, auth) stays at the edge. */
 const FORWARDED_REQUEST_HEADERS = ['accept-language', 'content-type', 'user-agent'] as const;
@@ -44,6 +55,7 @@ async function relay(
   reply: FastifyReply,
   path: string,
   body?: Buffer,
+  sightings?: ModelSightings,
 ) {
   const route = request.routeOptions.url ?? path;
   let outcome = 'error';
@@ -69,6 +81,7 @@ async function relay(
       const status = upstream.status >= 400 && upstream.status < 500 ? upstream.status : 502;
       return reply.code(status).send(errorBody(status === 502 ? 'BAD_GATEWAY' : 'UPSTREAM_ERROR', `the classification service answered ${upstream.status}`));
     }
+    if (sightings && upstream.status === 200) sightings.last = extractModelInfo(json, 'was') ?? sightings.last;
     return reply.code(upstream.status).type('application/json; charset=utf-8').send(json);
   } catch (err) {
     if (err instanceof UpstreamError) {
@@ -90,7 +103,7 @@ async function relay(
  * The BFF's relay of the WAS API: the browser only ever talks to this origin (one CSP, no CORS), and
  * the WAS stays on the private network.
  */
-export async function registerProxyRoutes(app: FastifyInstance, config: WebConfig, metrics: UpstreamMetrics) {
+export async function registerProxyRoutes(app: FastifyInstance, config: WebConfig, metrics: UpstreamMetrics, sightings: ModelSightings) {
   // Uploads are relayed byte for byte (the WAS parses the multipart); buffering them here caps their size
   // before any WAS resources are spent and lets a failed relay answer cleanly.
   app.removeAllContentTypeParsers();
@@ -110,7 +123,7 @@ export async function registerProxyRoutes(app: FastifyInstance, config: WebConfi
     if (!Buffer.isBuffer(request.body) || !contentType.toLowerCase().startsWith('multipart/form-data')) {
       throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the photo as multipart/form-data in the field "file"');
     }
-    return relay(app, config, metrics, request, reply, '/classify/image', request.body);
+    return relay(app, config, metrics, request, reply, '/classify/image', request.body, sightings);
   });
 
   app.get('/flowers', async (request, reply) => relay(app, config, metrics, request, reply, '/flowers'));

@@ -19,12 +19,16 @@ interface Seen {
   query: Record<string, string>;
 }
 
-async function startStandInWas() {
+async function startStandInWas(options: { readyNamesModel?: boolean } = {}) {
   const seen: Seen[] = [];
   const was = Fastify({ logger: false });
   await was.register(multipart, { limits: { fileSize: 6 * 1024 * 1024 } });
   was.get('/health', async () => ({ status: 'ok' }));
-  was.get('/health/ready', async () => ({ status: 'ready', endpoint: { status: 'ok' }, model: { name: 'flower-classifier', version: '3', metrics: { accuracy: 0.94 } } }));
+  was.get('/health/ready', async () =>
+    options.readyNamesModel === false
+      ? { status: 'ready', checks: { circuit: 'closed', endpoint: 'reachable' } } // what apps/was answers
+      : { status: 'ready', endpoint: { status: 'ok' }, model: { name: 'flower-classifier', version: '3', metrics: { accuracy: 0.94 } } },
+  );
   was.get('/flowers', async (req) => ({ lang: (req.query as { lang?: string }).lang ?? 'en', flowers: [{ no: 0, key: 'astilbe', name: 'Astilbe' }] }));
   was.get('/flowers/:no', async (req, reply) => {
     const no = (req.params as { no: string }).no;
@@ -279,5 +283,25 @@ describe('web BFF when the tiers behind it are down', () => {
     expect(res.status).toBe(503);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UI_NOT_BUILT');
     expect((await fetch(`${base}/health`)).status).toBe(200);
+  });
+});
+
+describe('web BFF status when only the WAS is reachable (as on AWS)', () => {
+  it('names the model from the latest classification answer', async () => {
+    const standIn = await startStandInWas({ readyNamesModel: false });
+    const web = await buildApp(loadWebConfig({ WAS_URL: standIn.url, CLIENT_DIR: join(tmpdir(), 'petal-no-such-build') }), { logger: false });
+    const base = await listen(web);
+    try {
+      const before = (await (await fetch(`${base}/api/status`)).json()) as Record<string, unknown>;
+      expect(before.model).toBeNull();
+      expect(before.endpoint).toMatchObject({ state: 'up', detail: 'as reported by the WAS' });
+      const jpeg = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#c39' } }).jpeg().toBuffer();
+      expect((await fetch(`${base}/classify/image`, { method: 'POST', body: form(jpeg) })).status).toBe(200);
+      const after = (await (await fetch(`${base}/api/status`)).json()) as Record<string, unknown>;
+      expect(after.model).toEqual({ name: 'flower-classifier', version: '3', source: 'was' });
+    } finally {
+      await web.close();
+      await standIn.was.close();
+    }
   });
 });

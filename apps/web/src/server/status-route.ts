@@ -4,6 +4,7 @@ import type { WebConfig } from './config.js';
 import { endpointStateFromReadiness, extractModelInfo } from './model-info.js';
 import { UpstreamError, callUpstream, parseJson } from './upstream.js';
 import type { UpstreamMetrics } from './upstream-metrics.js';
+import type { ModelSightings } from './proxy-routes.js';
 
 interface Probe {
   status: ComponentStatus;
@@ -35,7 +36,7 @@ async function probe(service: string, url: string, timeoutMs: number, metrics: U
  * `GET /api/status`: one view of the whole chain for the UI's status page. Every probe is bounded and
  * independent, so a dead WAS or endpoint shows as "down" instead of making the page hang or fail.
  */
-export function registerStatusRoute(app: FastifyInstance, config: WebConfig, metrics: UpstreamMetrics, version: string) {
+export function registerStatusRoute(app: FastifyInstance, config: WebConfig, metrics: UpstreamMetrics, version: string, sightings: ModelSightings) {
   const startedAt = Date.now();
   app.get('/api/status', async (_request, reply): Promise<StatusResponse> => {
     const t = config.STATUS_TIMEOUT_MS;
@@ -71,6 +72,8 @@ export function registerStatusRoute(app: FastifyInstance, config: WebConfig, met
     if (models?.ok) model = extractModelInfo(models.body, 'endpoint');
     model ??= extractModelInfo(wasReady.body, 'was');
     if (model === null && wasHealth.ok) model = extractModelInfo(wasHealth.body, 'was');
+    // Last resort: the model the latest classification through this web task named (no accuracy there).
+    model ??= sightings.last;
 
     reply.header('cache-control', 'no-store');
     return {
