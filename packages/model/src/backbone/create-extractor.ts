@@ -21,6 +21,6 @@ export async function createFeatureExtractor(
       inputSize: spec.inputSize,
       featureLayers: spec.featureLayers,
     },
-    { intraOpThreads: opts.intraOpThreads, batchSize: opts.batchSize },
+    { intraOpThreads: opts.intraOpThreads, batchSize: opts.batchSize, streams: opts.streams },
   );
 }

@@ -1,6 +1,7 @@
 /**
  * The fast path: the backbone as an ONNX graph run by onnxruntime-node on the CPU.
  */
+import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { FEATURES_OUTPUT } from './converter.js';
 import { BackboneError, checkPixels, type BackboneRuntime, type FeatureExtractor } from './spec.js';
@@ -8,18 +9,56 @@ import { BackboneError, checkPixels, type BackboneRuntime, type FeatureExtractor
 export interface OnnxSessionOptions {
   intraOpThreads?: number;
   graphOptimizationLevel?: ort.InferenceSession.SessionOptions['graphOptimizationLevel'];
+  /** Let idle intra-op threads spin-wait for work (default false; see below). */
+  spinning?: boolean;
 }
 
 /**
- * Defaults chosen by `bench/backbone.bench.ts` on the 2-core dev machine (see the numbers in its output):
- * - 'all' optimisation: ORT fuses Conv+Clip and re-lays convolutions out in blocked NCHWc, measurably
- *   faster than 'basic'/'extended' on MobileNetV2 and identical in output within float rounding.
- * - one intra-op thread per session by default: a server handles concurrent requests, and two
- *   single-threaded sessions (or one session fed concurrent batches) keep both cores busy without the
- *   thread-pool handoff cost that a 2-thread session pays on every small Conv. Batch jobs (feature
- *   extraction for training) pass intraOpThreads = cores for the shortest single-stream latency.
+ * Defaults chosen by `bench/backbone.bench.ts` on the 2-core dev machine (numbers in its output and in
+ * the backbone report; CPU ms/img is the load-independent figure on a shared machine):
+ * - 'all' optimisation: Conv+Clip/Add fusions plus the NCHWc layout, the lowest CPU per image; 'disabled'
+ *   is ~4× slower. Outputs agree with TF.js within 1e-4 either way (parity tests).
+ * - ONE intra-op thread per session: a 2-thread session spends ~25% more CPU per image on thread
+ *   hand-offs between MobileNetV2's many small convolutions. Both cores are used instead by running
+ *   independent chunks of a batch (and concurrent requests) as parallel `run()` calls on the same
+ *   session, which ONNX Runtime allows: same CPU per image, twice the throughput.
+ * - no spin-waiting: with spinning on and any other load on the machine, a 2-thread session got 3–4×
+ *   slower (spinning threads steal the core the working thread needs); without it, it degrades gently.
  */
 export const DEFAULT_INTRA_OP_THREADS = 1;
+
+/** How many `run()` calls to keep in flight: enough single-threaded runs to cover the cores. */
+export function defaultStreams(intraOpThreads = DEFAULT_INTRA_OP_THREADS): number {
+  return Math.max(1, Math.floor(availableParallelism() / Math.max(1, intraOpThreads)));
+}
+
+/**
+ * Split n images into chunks of at most `batchSize`, spread over `streams` parallel runs (so a batch
+ * of 32 on 2 streams becomes two concurrent runs of 16), and write each chunk's rows into `out`.
+ */
+export async function runInChunks(
+  n: number,
+  opts: { batchSize: number; streams: number; rowWidth: number },
+  runChunk: (start: number, count: number) => Promise<Float32Array>,
+): Promise<Float32Array> {
+  const out = new Float32Array(n * opts.rowWidth);
+  const chunk = Math.max(1, Math.min(opts.batchSize, Math.ceil(n / opts.streams)));
+  const starts = Array.from({ length: Math.ceil(n / chunk) }, (_, i) => i * chunk);
+  let next = 0;
+  const worker = async () => {
+    while (next < starts.length) {
+      const start = starts[next++]!;
+      const count = Math.min(chunk, n - start);
+      const rows = await runChunk(start, count);
+      if (rows.length !== count * opts.rowWidth) {
+        throw new BackboneError(`model returned ${rows.length} floats for ${count} images (expected ${count}×${opts.rowWidth})`);
+      }
+      out.set(rows, start * opts.rowWidth);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.streams, starts.length) }, worker));
+  return out;
+}
 
 export function sessionOptions(opts: OnnxSessionOptions = {}): ort.InferenceSession.SessionOptions {
   return {
@@ -27,6 +66,7 @@ export function sessionOptions(opts: OnnxSessionOptions = {}): ort.InferenceSess
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
+    extra: { session: { intra_op: { allow_spinning: opts.spinning ? '1' : '0' } } },
   };
 }
 
@@ -73,7 +113,7 @@ export interface OnnxExtractorInit {
 
 export async function createOnnxFeatureExtractor(
   init: OnnxExtractorInit,
-  opts: OnnxSessionOptions & { batchSize?: number } = {},
+  opts: OnnxSessionOptions & { batchSize?: number; streams?: number } = {},
 ): Promise<FeatureExtractor> {
   const session = await createOrtSession(init.model, opts);
   const inputName = session.inputNames[0];
@@ -100,6 +140,7 @@ export async function createOnnxFeatureExtractor(
       : new BackboneError(`backbone ${init.backboneId} does not run on a [1, ${size}, ${size}, 3] input: ${(err as Error).message}`);
   }
   const batchSize = Math.max(1, opts.batchSize ?? 32);
+  const streams = Math.max(1, opts.streams ?? defaultStreams(opts.intraOpThreads));
   let disposed = false;
   const runtime: BackboneRuntime = 'onnx';
 
@@ -113,17 +154,9 @@ export async function createOnnxFeatureExtractor(
     async extract(pixels: Float32Array, n: number): Promise<Float32Array> {
       if (disposed) throw new BackboneError('feature extractor was disposed');
       checkPixels(pixels, n, size);
-      const result = new Float32Array(n * featureDim);
-      for (let start = 0; start < n; start += batchSize) {
-        const count = Math.min(batchSize, n - start);
-        const chunk = pixels.subarray(start * perImage, (start + count) * perImage);
-        const features = await runToArray(session, inputName, FEATURES_OUTPUT, chunk, [count, size, size, 3]);
-        if (features.length !== count * featureDim) {
-          throw new BackboneError(`backbone returned ${features.length} floats for ${count} images (featureDim ${featureDim})`);
-        }
-        result.set(features, start * featureDim);
-      }
-      return result;
+      return runInChunks(n, { batchSize, streams, rowWidth: featureDim }, (start, count) =>
+        runToArray(session, inputName, FEATURES_OUTPUT, pixels.subarray(start * perImage, (start + count) * perImage), [count, size, size, 3]),
+      );
     },
     async dispose(): Promise<void> {
       if (disposed) return;

@@ -8,7 +8,7 @@ import { FEATURES_OUTPUT } from './converter.js';
 import { createFeatureExtractor } from './create-extractor.js';
 import { applyHead, foldNormalization, numClassesOf, validateHead } from './head.js';
 import { onnx, valueInfo } from './onnx-builder.js';
-import { createOrtSession, runToArray } from './onnx-extractor.js';
+import { createOrtSession, defaultStreams, runInChunks, runToArray } from './onnx-extractor.js';
 import { prepareBackbone } from './prepare.js';
 import { BackboneError, checkPixels, DEFAULT_BACKBONE, type BackboneSpec, type ExtractorOptions, type HeadWeights, type ServingSession } from './spec.js';
 
@@ -68,6 +68,7 @@ export async function createServingSession(
   const size = spec.inputSize;
   const numClasses = numClassesOf(head);
   const batchSize = Math.max(1, opts.batchSize ?? 32);
+  const streams = Math.max(1, opts.streams ?? defaultStreams(opts.intraOpThreads));
   const perImage = size * size * 3;
   let disposed = false;
   return {
@@ -77,12 +78,9 @@ export async function createServingSession(
     async run(pixels, n) {
       if (disposed) throw new BackboneError('serving session was disposed');
       checkPixels(pixels, n, size);
-      const probabilities = new Float32Array(n * numClasses);
-      for (let start = 0; start < n; start += batchSize) {
-        const count = Math.min(batchSize, n - start);
-        const chunk = pixels.subarray(start * perImage, (start + count) * perImage);
-        probabilities.set(await runToArray(session, inputName, PROBABILITIES_OUTPUT, chunk, [count, size, size, 3]), start * numClasses);
-      }
+      const probabilities = await runInChunks(n, { batchSize, streams, rowWidth: numClasses }, (start, count) =>
+        runToArray(session, inputName, PROBABILITIES_OUTPUT, pixels.subarray(start * perImage, (start + count) * perImage), [count, size, size, 3]),
+      );
       return { probabilities };
     },
     async dispose() {

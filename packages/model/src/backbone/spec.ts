@@ -63,6 +63,11 @@ export interface ExtractorOptions {
   cacheDir?: string;
   /** Largest batch given to the runtime at once; bigger inputs are split (bounds memory). */
   batchSize?: number;
+  /**
+   * ONNX: parallel `run()` calls one extract() may use for a multi-image input (default: cores ÷
+   * intraOpThreads). A batch is split into that many chunks, so 1-thread sessions still use every core.
+   */
+  streams?: number;
 }
 
 export interface DenseLayer {
