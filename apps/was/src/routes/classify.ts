@@ -54,6 +54,15 @@ export async function classifyRoutes(app: FastifyInstance, options: ClassifyRout
     async (request, reply) => {
       const started = performance.now();
       const lang = request.query.lang ?? negotiateLang(request.headers['accept-language']);
+      if (options.client.circuitState === 'open') {
+        // Fail before reading up to 6 MB of upload that could not be classified anyway.
+        throw endpointErrorToHttp(
+          new EndpointCallError('circuit_open', 'the model endpoint is unavailable (circuit open)', {
+            retryAfterMs: options.client.breaker.retryAfterMs(),
+          }),
+          options.breakerCooldownMs,
+        );
+      }
       const upload = await readImageUpload(request, options.maxUploadBytes);
       let prediction;
       try {
