@@ -14,16 +14,17 @@ export interface OnnxSessionOptions {
 }
 
 /**
- * Defaults chosen by `bench/backbone.bench.ts` on the 2-core dev machine (numbers in its output and in
- * the backbone report; CPU ms/img is the load-independent figure on a shared machine):
- * - 'all' optimisation: Conv+Clip/Add fusions plus the NCHWc layout, the lowest CPU per image; 'disabled'
- *   is ~4× slower. Outputs agree with TF.js within 1e-4 either way (parity tests).
- * - ONE intra-op thread per session: a 2-thread session spends ~25% more CPU per image on thread
- *   hand-offs between MobileNetV2's many small convolutions. Both cores are used instead by running
- *   independent chunks of a batch (and concurrent requests) as parallel `run()` calls on the same
- *   session, which ONNX Runtime allows: same CPU per image, twice the throughput.
- * - no spin-waiting: with spinning on and any other load on the machine, a 2-thread session got 3–4×
- *   slower (spinning threads steal the core the working thread needs); without it, it degrades gently.
+ * Defaults chosen by `bench/backbone.bench.ts` on the 2-core dev machine. That machine was shared (load
+ * average 4–8), so CPU ms per image is the figure to trust; wall times only confirm the direction.
+ * - 'all' optimisation: 7.7 CPU ms/img against ~15 for 'disabled', 'basic' and 'extended' (the NCHWc
+ *   layout transformer is what halves it). Outputs agree with TF.js within 1e-4 (parity tests).
+ * - ONE intra-op thread per session: a 2-thread session spent 5–30% more CPU per image (thread
+ *   hand-offs between MobileNetV2's many small convolutions) for no throughput gain under concurrent
+ *   requests. The cores are used instead by running chunks of a batch, and concurrent requests, as
+ *   parallel `run()` calls on the same session (ONNX Runtime sessions are safe to run concurrently):
+ *   same CPU per image, one chunk per core.
+ * - no spin-waiting: with spinning, the 2-thread session used 2× the CPU and 3× the wall time per
+ *   image as soon as anything else ran on the machine.
  */
 export const DEFAULT_INTRA_OP_THREADS = 1;
 
