@@ -41,6 +41,8 @@ export function startService(name: string, main: string, env: Record<string, str
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  // With a fixed port and quiet logs (benchmarks) there is no "listening" line to read: ask /health.
+  const fixed = env.PORT && env.PORT !== '0' ? `http://127.0.0.1:${env.PORT}` : undefined;
   // A child's stack trace inside our error message would be parsed by vitest as our own stack frames.
   const tail = () => out.slice(-4000).replace(/^(\s+)at /gm, '$1» ');
   return {
@@ -52,6 +54,7 @@ export function startService(name: string, main: string, env: Record<string, str
       while (Date.now() < deadline) {
         const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
         if (match?.[1]) return match[1];
+        if (fixed && (await fetch(`${fixed}/health`).then((r) => r.ok, () => false))) return fixed;
         if (child.exitCode !== null) throw new Error(`${name} exited early:\n${tail()}`);
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -76,4 +79,17 @@ export async function until200(url: string, timeoutMs = 120_000): Promise<void> 
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
+}
+
+/** A loopback port free right now (bind, read, close). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
 }
