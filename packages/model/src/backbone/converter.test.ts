@@ -140,7 +140,7 @@ describe('nsfwjs MobileNetV2', () => {
 
   it('decodes the quantized weights exactly as tfjs-core does', () => {
     const mine = decodeWeights(artifacts);
-    const buffer = artifacts.weightData.buffer.slice(artifacts.weightData.byteOffset, artifacts.weightData.byteOffset + artifacts.weightData.byteLength);
+    const buffer = (artifacts.weightData.buffer as ArrayBuffer).slice(artifacts.weightData.byteOffset, artifacts.weightData.byteOffset + artifacts.weightData.byteLength);
     const theirs = tf.io.decodeWeights(buffer, artifacts.weightSpecs as tf.io.WeightsManifestEntry[]);
     expect(mine.size).toBe(Object.keys(theirs).length);
     for (const [name, tensor] of Object.entries(theirs)) {
