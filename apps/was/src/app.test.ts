@@ -54,7 +54,7 @@ describe('WAS against a stand-in runtime', () => {
     expect(body.top).toHaveLength(3);
     expect(body).toMatchObject({ model: { name: 'stand-in', version: '0' }, lang: 'en', confident: true });
     expect(body.elapsedMs).toBeGreaterThan(0);
-    expect(res.headers.get('x-request-id')).toBeNull(); // no echo needed; the id goes downstream:
+    expect(res.headers.get('x-request-id')).toBe('req-abc-123'); // echoed, and sent downstream:
     const call = runtime.calls.at(-1);
     expect(call?.headers['content-type']).toBe('image/jpeg'); // sniffed, not the declared image/png
     expect(call?.headers.accept).toBe('application/json');
@@ -166,6 +166,7 @@ describe('WAS against a stand-in runtime', () => {
   it('answers CORS only for configured origins and sets security headers', async () => {
     const allowed = await fetch(`${was.url}/flowers`, { headers: { origin: 'https://petal.example' } });
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://petal.example');
+    expect(allowed.headers.get('access-control-expose-headers')).toContain('retry-after');
     const other = await fetch(`${was.url}/flowers`, { headers: { origin: 'https://evil.example' } });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
     const preflight = await fetch(`${was.url}/classify/image`, {

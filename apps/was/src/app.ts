@@ -4,7 +4,7 @@ import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { HttpError, installErrorHandler, registerHttpMetrics, serverOptions } from '@petal/service-kit';
+import { HttpError, REQUEST_ID_HEADER, installErrorHandler, registerHttpMetrics, serverOptions } from '@petal/service-kit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { WasConfig } from './config.js';
 import { EndpointClient } from './endpoint-client.js';
@@ -49,6 +49,10 @@ export async function buildApp(config: WasConfig, serverOverrides: FastifyServer
     log: app.log,
   });
   app.addHook('onClose', async () => client.destroy());
+  // The id a caller can quote when reporting a problem; the same id is in the WAS's and the endpoint's logs.
+  app.addHook('onSend', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
   app.addSchema(errorSchema);
 
   await app.register(helmet, {
@@ -58,6 +62,7 @@ export async function buildApp(config: WasConfig, serverOverrides: FastifyServer
   await app.register(cors, {
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
     methods: ['GET', 'POST'],
+    exposedHeaders: ['retry-after', REQUEST_ID_HEADER, 'content-language'],
     maxAge: 600,
   });
   await app.register(rateLimit, {
