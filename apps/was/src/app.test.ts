@@ -63,6 +63,16 @@ describe('WAS against a stand-in runtime', () => {
     expect(call?.bytes).toBe(jpeg.length);
   });
 
+  it('does not forward a request id that is unsafe for headers/CustomAttributes, and still classifies', async () => {
+    runtime.calls.length = 0;
+    const weird = `bad id,with=stuff;${'x'.repeat(100)}`;
+    const res = await classify(was.url, multipartForm([{ field: 'file', bytes: jpeg }]), { headers: { 'x-request-id': weird } });
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    expect(runtime.calls.at(-1)?.headers['x-amzn-sagemaker-custom-attributes']).toBeUndefined();
+    expect(runtime.calls.at(-1)?.headers['x-request-id']).toBeUndefined();
+  });
+
   it('negotiates the language: ?lang wins over Accept-Language; default en; bad lang is 400', async () => {
     const form = () => multipartForm([{ field: 'file', bytes: jpeg }]);
     const ko = await classify(was.url, form(), { headers: { 'accept-language': 'ko-KR,ko;q=0.9,en;q=0.5' } });
