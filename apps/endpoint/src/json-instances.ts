@@ -51,6 +51,9 @@ export function parseInstancesJson(body: Uint8Array, options: InstancesOptions):
 class InstancesParser {
   private pos = 0;
   private readonly pixelsPerInstance: number;
+  /** Where the tensor being read sits (`instances[i]`) and its current row/pixel/channel indices. */
+  private base = '';
+  private readonly index = new Int32Array(3);
 
   constructor(
     private readonly buf: Uint8Array,
@@ -157,62 +160,79 @@ class InstancesParser {
     return `${s}×${s}×3`;
   }
 
-  /** rows × cols × 3 nested arrays, written in HWC order into `out`. */
+  /**
+   * rows × cols × 3 nested arrays, written in HWC order into `out`. The JSON path for messages is kept
+   * as indices and turned into text only when something is wrong: one string (or array) per value would
+   * cost more than the parse itself.
+   */
   private tensor(out: Float32Array, path: string): void {
     const size = this.options.inputSize;
+    const idx = this.index;
+    this.base = path;
     let k = 0;
-    this.openArray(path, 'an array of rows');
+    this.openArray(0, 'an array of rows');
     for (let y = 0; y < size; y++) {
-      this.element(y, size, `${path}`, 'rows');
-      const rowPath = `${path}[${y}]`;
-      this.openArray(rowPath, 'an array of pixels');
+      this.element(y, size, 0, 'rows');
+      idx[0] = y;
+      this.openArray(1, 'an array of pixels');
       for (let x = 0; x < size; x++) {
-        this.element(x, size, rowPath, 'pixels');
-        const pxPath = `${rowPath}[${x}]`;
-        this.openArray(pxPath, 'an array of 3 channel values (RGB)');
+        this.element(x, size, 1, 'pixels');
+        idx[1] = x;
+        this.openArray(2, 'an array of 3 channel values (RGB)');
         for (let c = 0; c < 3; c++) {
-          this.element(c, 3, pxPath, 'channel values');
-          const v = this.number(`${pxPath}[${c}]`);
-          if (!(v >= 0 && v <= 1)) {
-            throw new PayloadError('VALUE_OUT_OF_RANGE', `${pxPath}[${c}] is ${v}; pixel values must be in [0,1]`);
+          this.element(c, 3, 2, 'channel values');
+          idx[2] = c;
+          const v = this.number(3);
+          // Judged as the float32 it becomes, so "1.00000000000000001" (== 1 in float32) is accepted.
+          if (!(v >= 0 && Math.fround(v) <= 1)) {
+            throw new PayloadError('VALUE_OUT_OF_RANGE', `${this.pathAt(3)} is ${v}; pixel values must be in [0,1]`);
           }
           out[k++] = v;
         }
-        this.closeArray(3, pxPath, 'channel values');
+        this.closeArray(3, 2, 'channel values');
       }
-      this.closeArray(size, rowPath, 'pixels');
+      this.closeArray(size, 1, 'pixels');
     }
-    this.closeArray(size, path, 'rows');
+    this.closeArray(size, 0, 'rows');
   }
 
-  private openArray(path: string, what: string): void {
+  /** JSON path of the tensor element at `depth` (0 = the instance itself). */
+  private pathAt(depth: number): string {
+    let path = this.base;
+    for (let d = 0; d < depth; d++) path += `[${this.index[d]}]`;
+    return path;
+  }
+
+  private openArray(depth: number, what: string): void {
     this.ws();
     if (this.peek() !== Ch.LBracket) {
-      throw new PayloadError('INVALID_SHAPE', `${path} must be ${what} (the input shape is ${this.shapeText()}), got ${this.describeHere()}`);
+      throw new PayloadError('INVALID_SHAPE', `${this.pathAt(depth)} must be ${what} (the input shape is ${this.shapeText()}), got ${this.describeHere()}`);
     }
     this.pos++;
   }
 
-  /** Before element `index` of `count`: a separator unless first, and not a premature "]". */
-  private element(index: number, count: number, path: string, what: string): void {
+  /** Before element `index` of `count` of the array at `depth`: a separator unless first, and not a premature "]". */
+  private element(index: number, count: number, depth: number, what: string): void {
     this.ws();
     if (index > 0) {
       if (this.peek() === Ch.RBracket) {
-        throw new PayloadError('INVALID_SHAPE', `${path} has ${index} ${what}, expected ${count} (the input shape is ${this.shapeText()})`);
+        throw new PayloadError('INVALID_SHAPE', `${this.pathAt(depth)} has ${index} ${what}, expected ${count} (the input shape is ${this.shapeText()})`);
       }
-      this.expect(Ch.Comma, `"," between ${what} in ${path}`);
+      if (this.peek() !== Ch.Comma) throw this.syntax(`"," between ${what} in ${this.pathAt(depth)}`);
+      this.pos++;
       this.ws();
     } else if (this.peek() === Ch.RBracket) {
-      throw new PayloadError('INVALID_SHAPE', `${path} is empty, expected ${count} ${what} (the input shape is ${this.shapeText()})`);
+      throw new PayloadError('INVALID_SHAPE', `${this.pathAt(depth)} is empty, expected ${count} ${what} (the input shape is ${this.shapeText()})`);
     }
   }
 
-  private closeArray(count: number, path: string, what: string): void {
+  private closeArray(count: number, depth: number, what: string): void {
     this.ws();
     if (this.peek() === Ch.Comma) {
-      throw new PayloadError('INVALID_SHAPE', `${path} has more than ${count} ${what} (the input shape is ${this.shapeText()})`);
+      throw new PayloadError('INVALID_SHAPE', `${this.pathAt(depth)} has more than ${count} ${what} (the input shape is ${this.shapeText()})`);
     }
-    this.expect(Ch.RBracket, `"]" closing ${path}`);
+    if (this.peek() !== Ch.RBracket) throw this.syntax(`"]" closing ${this.pathAt(depth)}`);
+    this.pos++;
   }
 
   private b64Instance(path: string): Uint8Array {
@@ -247,7 +267,12 @@ class InstancesParser {
     return bytes;
   }
 
-  private number(path: string): number {
+  /**
+   * A JSON number, computed from the bytes without making a string: up to 17 significant digits are
+   * kept (more than float32, the destination, can hold), the rest only move the decimal exponent.
+   * `depth` says where it is for messages (see pathAt; a skipped value passes its key as `base`).
+   */
+  private number(depth: number): number {
     const b = this.buf;
     const start = this.pos;
     let p = start;
@@ -257,52 +282,66 @@ class InstancesParser {
       p++;
     }
     let mant = 0;
-    let digits = 0;
-    let fracDigits = 0;
+    let sig = 0;
+    let exp10 = 0;
     const d0 = b[p];
     if (d0 === Ch.Zero) {
       p++;
     } else if (d0 !== undefined && d0 > Ch.Zero && d0 <= Ch.Nine) {
       while (p < b.length && b[p]! >= Ch.Zero && b[p]! <= Ch.Nine) {
-        mant = mant * 10 + (b[p]! - Ch.Zero);
-        digits++;
+        if (sig < 17) {
+          mant = mant * 10 + (b[p]! - Ch.Zero);
+          sig++;
+        } else {
+          exp10++;
+        }
         p++;
       }
     } else {
-      throw new PayloadError('INVALID_VALUE', `${path} must be a number in [0,1], got ${this.describeAt(start)}`);
+      throw this.invalidValue(depth, `must be a number in [0,1], got ${this.describeAt(start)}`);
     }
     if (b[p] === Ch.Dot) {
       p++;
       const fracStart = p;
       while (p < b.length && b[p]! >= Ch.Zero && b[p]! <= Ch.Nine) {
-        mant = mant * 10 + (b[p]! - Ch.Zero);
-        digits++;
+        if (sig < 17) {
+          mant = mant * 10 + (b[p]! - Ch.Zero);
+          exp10--;
+          if (mant > 0) sig++;
+        }
         p++;
       }
-      fracDigits = p - fracStart;
-      if (fracDigits === 0) throw new PayloadError('INVALID_VALUE', `${path} is not a valid JSON number`);
+      if (p === fracStart) throw this.invalidValue(depth, 'is not a valid JSON number');
     }
-    let hasExponent = false;
     if (b[p] === Ch.LowerE || b[p] === Ch.UpperE) {
-      hasExponent = true;
       p++;
-      if (b[p] === Ch.Plus || b[p] === Ch.Minus) p++;
+      let expNeg = false;
+      if (b[p] === Ch.Plus || b[p] === Ch.Minus) {
+        expNeg = b[p] === Ch.Minus;
+        p++;
+      }
       const expStart = p;
-      while (p < b.length && b[p]! >= Ch.Zero && b[p]! <= Ch.Nine) p++;
-      if (p === expStart) throw new PayloadError('INVALID_VALUE', `${path} is not a valid JSON number`);
+      let e = 0;
+      while (p < b.length && b[p]! >= Ch.Zero && b[p]! <= Ch.Nine) {
+        if (e < 100_000) e = e * 10 + (b[p]! - Ch.Zero);
+        p++;
+      }
+      if (p === expStart) throw this.invalidValue(depth, 'is not a valid JSON number');
+      exp10 += expNeg ? -e : e;
     }
     this.pos = p;
-    // Plain decimals with few digits (what serializers write for pixels) are computed exactly enough for
-    // float32 without making a string; anything else goes through Number().
     let value: number;
-    if (!hasExponent && digits <= 15 && fracDigits < POW10.length) {
-      value = mant / POW10[fracDigits]!;
-      if (neg) value = -value;
-    } else {
-      value = Number(Buffer.from(b.buffer, b.byteOffset + start, p - start).toString('latin1'));
-    }
-    if (!Number.isFinite(value)) throw new PayloadError('INVALID_VALUE', `${path} is not a finite number`);
+    if (mant === 0) value = 0;
+    else if (exp10 >= 0) value = mant * (exp10 < POW10.length ? POW10[exp10]! : 10 ** exp10);
+    else value = mant / (-exp10 < POW10.length ? POW10[-exp10]! : 10 ** -exp10);
+    if (neg) value = -value;
+    if (!Number.isFinite(value)) throw this.invalidValue(depth, 'is not a finite number');
     return value;
+  }
+
+  // A method, not a closure in number(): a closure per value is measurable at 150k values.
+  private invalidValue(depth: number, why: string): PayloadError {
+    return new PayloadError('INVALID_VALUE', `${this.pathAt(depth)} ${why}`);
   }
 
   private string(what: string): string {
@@ -371,7 +410,8 @@ class InstancesParser {
     } else if (this.matchWord('true') || this.matchWord('false') || this.matchWord('null')) {
       return;
     } else if (c === Ch.Minus || (c !== undefined && c >= Ch.Zero && c <= Ch.Nine)) {
-      this.number(path);
+      this.base = path;
+      this.number(0);
     } else {
       throw this.syntax(`a JSON value (${path})`);
     }
