@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InferenceQueue, ModelUnavailableError, QueueFullError, QueueTimeoutError, type QueueOptions } from './inference-queue.js';
+import { InferenceQueue, ModelChangedError, ModelUnavailableError, QueueFullError, QueueTimeoutError, type QueueOptions } from './inference-queue.js';
 import { ModelHost, ModelLoadError } from './model-host.js';
 import { fakeModel, type FakeModel } from './testing/fake-model.js';
 
@@ -85,6 +85,20 @@ describe('InferenceQueue', () => {
 });
 
 describe('ModelHost', () => {
+  it('refuses a tensor parsed for another input size after a swap, instead of failing in the model', async () => {
+    const small = fakeModel({ inputSize: 4, delayMs: 30 });
+    const large = fakeModel({ inputSize: 8 });
+    const host = new ModelHost(async (loc) => (loc === 'large' ? large : small), async () => undefined);
+    await host.loadInitial('small');
+    const q = queue(host, { maxBatch: 1 });
+    const running = q.submit(img(1));
+    const stale = q.submit({ kind: 'pixels', pixels: new Float32Array(4 * 4 * 3), n: 1 });
+    await host.swap('large');
+    await running;
+    await expect(stale).rejects.toBeInstanceOf(ModelChangedError);
+    expect(large.calls).toEqual([]);
+  });
+
   it('swaps atomically and disposes the old model only after its last in-flight batch', async () => {
     const old = fakeModel({ version: '1', delayMs: 60 });
     const next = fakeModel({ version: '2' });

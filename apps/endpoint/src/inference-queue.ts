@@ -49,6 +49,14 @@ export class ModelUnavailableError extends Error {
   }
 }
 
+/** A tensor request parsed for one model's input size reached a model with another (a swap in between). */
+export class ModelChangedError extends Error {
+  constructor() {
+    super('the model changed while the request waited; its tensor no longer fits the input size, send it again');
+    this.name = 'ModelChangedError';
+  }
+}
+
 export class QueueClosedError extends Error {
   constructor() {
     super('the server is shutting down');
@@ -234,6 +242,10 @@ export class InferenceQueue {
       }
     }
     const total = inputs.reduce((n, i) => n + i.n, 0);
+    if (pixels.length !== total * model.inputSize * model.inputSize * 3) {
+      for (const job of batch) job.reject(new ModelChangedError());
+      return;
+    }
     try {
       const results = await model.classifyPixels(pixels, total);
       let at = 0;

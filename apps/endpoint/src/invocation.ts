@@ -1,6 +1,7 @@
 import { sniffImageFormat } from '@petal/imaging';
 import type { Classification } from '@petal/model';
 import {
+  ModelChangedError,
   ModelUnavailableError,
   QueueClosedError,
   QueueFullError,
@@ -148,6 +149,9 @@ export function toInvocationError(err: unknown): InvocationError {
   }
   if (err instanceof ModelUnavailableError) {
     return new InvocationError(503, 'MODEL_LOADING', 'the model is still loading', { 'retry-after': '5' });
+  }
+  if (err instanceof ModelChangedError) {
+    return new InvocationError(503, 'MODEL_CHANGED', err.message, { 'retry-after': '1' });
   }
   if (err instanceof QueueClosedError) {
     return new InvocationError(503, 'SHUTTING_DOWN', err.message, { 'retry-after': '1', connection: 'close' });
