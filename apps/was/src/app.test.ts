@@ -212,7 +212,11 @@ describe('WAS against a stand-in runtime', () => {
     expect(await (await fetch(`${was.url}/health`)).json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${was.url}/health/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { circuit: 'closed', endpoint: 'reachable' } });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: { circuit: 'closed', endpoint: 'reachable' },
+      model: { name: 'stand-in', version: '0' }, // the model of the last classification
+    });
   });
 });
 

@@ -47,6 +47,8 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
  */
 export class EndpointClient {
   readonly breaker: CircuitBreaker;
+  /** The model that answered most recently (readiness reports it; there is no model listing in sagemaker-runtime). */
+  lastModel: { name: string; version: string } | undefined;
   private readonly sdk: SageMakerRuntimeClient;
   private readonly httpAgent: HttpAgent;
   private readonly httpsAgent: HttpsAgent;
@@ -142,6 +144,8 @@ export class EndpointClient {
       if (!parsed.success) {
         throw new EndpointCallError('bad_response', 'the model endpoint answered without usable predictions');
       }
+      const model = parsed.data.model;
+      if (model?.name && model.version) this.lastModel = { name: model.name, version: model.version };
       return parsed.data;
     } catch (err) {
       const failure = classifyEndpointError(err, controller.signal.aborted, this.options.timeoutMs);

@@ -118,6 +118,11 @@ export const readyResponse = {
         endpoint: { type: 'string', description: "'reachable', 'unreachable', or 'not_checked' on AWS (no ping in sagemaker-runtime)" },
       },
     },
+    model: {
+      type: 'object',
+      description: 'The model that answered the most recent classification (absent before the first one)',
+      properties: { name: { type: 'string' }, version: { type: 'string' } },
+    },
   },
 } as const;
 

@@ -43,7 +43,8 @@ export async function healthRoutes(app: FastifyInstance, options: HealthRouteOpt
       const endpoint = options.runtimeUrl === undefined ? 'not_checked' : (await ping(options.runtimeUrl, options.readyTimeoutMs)) ? 'reachable' : 'unreachable';
       const ready = circuit !== 'open' && endpoint !== 'unreachable';
       reply.code(ready ? 200 : 503);
-      return { status: ready ? 'ready' : 'not_ready', checks: { circuit, endpoint } };
+      const model = options.client.lastModel;
+      return { status: ready ? 'ready' : 'not_ready', checks: { circuit, endpoint }, ...(model ? { model } : {}) };
     },
   );
 }
