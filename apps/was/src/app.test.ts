@@ -126,6 +126,13 @@ describe('WAS against a stand-in runtime', () => {
     expect(await res.json()).toEqual({ error: { code: 'IMAGE_REJECTED', message: expect.stringContaining('corrupt image') } });
   });
 
+  it('maps a ModelError with a 5xx original status to 502 MODEL_FAILED', async () => {
+    runtime.setBehaviour({ kind: 'model-error', originalStatus: 500, message: 'out of memory' });
+    const res = await classify(was.url, multipartForm([{ field: 'file', bytes: jpeg }]));
+    expect(res.status).toBe(502);
+    expect((await res.json()).error.code).toBe('MODEL_FAILED');
+  });
+
   it('maps a slow endpoint to 504 (deliberately slow stand-in: 1 s against a 300 ms per-call timeout)', async () => {
     runtime.setBehaviour({ kind: 'slow', delayMs: 1000 });
     const started = performance.now();
@@ -263,6 +270,21 @@ describe('WAS circuit breaker against an endpoint that goes away', () => {
       } finally {
         await revived.close();
       }
+    } finally {
+      await was.app.close();
+    }
+  });
+});
+
+describe('unknown endpoint name', () => {
+  it('answers 503 naming the missing endpoint (ValidationError from the runtime API)', async () => {
+    const was = await startWas({ SAGEMAKER_RUNTIME_URL: runtime.url, SAGEMAKER_ENDPOINT_NAME: 'no-such-endpoint' });
+    try {
+      const res = await classify(was.url, multipartForm([{ field: 'file', bytes: jpeg }]));
+      expect(res.status).toBe(503);
+      const body = await res.json();
+      expect(body.error.code).toBe('ENDPOINT_UNAVAILABLE');
+      expect(body.error.message).toContain('no-such-endpoint');
     } finally {
       await was.app.close();
     }
