@@ -7,7 +7,7 @@ export const DATA_DIR = process.env.PETAL_DATA_DIR ?? resolve(REPO_ROOT, '../sha
 export const MODEL_DIR = process.env.PETAL_MODEL_DIR ?? resolve(REPO_ROOT, 'models/flower-classifier');
 export const CHROMIUM = process.env.PETAL_CHROMIUM ?? '/usr/bin/chromium';
 export const ENTRIES = {
-  endpoint: process.env.PETAL_E2E_DEV_ENDPOINT ?? resolve(REPO_ROOT, 'apps/endpoint/src/main.ts'),
+  endpoint: resolve(REPO_ROOT, 'apps/endpoint/src/main.ts'),
   was: resolve(REPO_ROOT, 'apps/was/src/main.ts'),
   web: resolve(REPO_ROOT, 'apps/web/src/server/main.ts'),
 };
