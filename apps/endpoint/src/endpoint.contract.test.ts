@@ -114,8 +114,13 @@ describe.skipIf(!hasModel || !hasData)('endpoint contract (real model)', () => {
     for (const accept of ['*/*', 'application/*', 'text/html, application/json;q=0.9']) {
       expect((await post(photos[0]!.bytes, { 'content-type': 'image/jpeg', accept })).status).toBe(200);
     }
-    const ok = await post(photos[0]!.bytes, { 'content-type': 'image/jpeg', 'x-amzn-sagemaker-custom-attributes': 'trace=abc' });
+    const ok = await post(photos[0]!.bytes, {
+      'content-type': 'image/jpeg',
+      'x-amzn-sagemaker-custom-attributes': 'trace=abc',
+      'x-request-id': 'req-from-was-1',
+    });
     expect(ok.headers.get('x-amzn-sagemaker-custom-attributes')).toBe('trace=abc');
+    expect(ok.headers.get('x-request-id')).toBe('req-from-was-1');
     await expectError(await post(photos[0]!.bytes, { 'content-type': 'image/jpeg', accept: 'text/csv' }), 406, 'NOT_ACCEPTABLE');
     await expectError(await post(photos[0]!.bytes, { 'content-type': 'image/jpeg', accept: 'application/json;q=0' }), 406, 'NOT_ACCEPTABLE');
   });

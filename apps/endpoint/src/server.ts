@@ -1,5 +1,5 @@
 import { loadModel } from '@petal/model';
-import { HttpError, installErrorHandler, registerHttpMetrics, serverOptions } from '@petal/service-kit';
+import { HttpError, REQUEST_ID_HEADER, installErrorHandler, registerHttpMetrics, serverOptions } from '@petal/service-kit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { z } from 'zod';
 import { checkAdmin } from './admin-auth.js';
@@ -54,6 +54,10 @@ export function buildEndpoint(config: EndpointConfig, deps: EndpointDeps = {}): 
   const invoker = new Invoker(host, queue, { maxInstances: config.maxInstances });
 
   installConnectionDraining(app);
+  // The id a caller sent (or the one we made) goes back, so WAS logs and ours can be joined.
+  app.addHook('onSend', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
 
   const status = () => ({
     status: host.ready ? 'ready' : host.state === 'failed' ? 'failed' : 'loading',
