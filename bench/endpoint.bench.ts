@@ -92,11 +92,12 @@ export async function run(): Promise<BenchSection[]> {
   const jpegs = await Promise.all(photos.map((p) => readFile(p.path)));
   const sections: BenchSection[] = [];
 
-  // 1) default configuration (micro-batching on), then the same with batching off, for the comparison.
+  // The defaults first (they also give the latency, tensor and memory sections), then the alternatives.
   const configs: Array<{ name: string; env: Record<string, string> }> = [
-    { name: 'MAX_BATCH=8 (default)', env: {} },
-    { name: 'MAX_BATCH=1 (no batching)', env: { MAX_BATCH: '1' } },
-    { name: 'MAX_BATCH=8, INFERENCE_CONCURRENCY=2', env: { INFERENCE_CONCURRENCY: '2' } },
+    { name: 'defaults: MAX_BATCH=8, INFERENCE_CONCURRENCY=2', env: {} },
+    { name: 'MAX_BATCH=8, INFERENCE_CONCURRENCY=1', env: { MAX_BATCH: '8', INFERENCE_CONCURRENCY: '1' } },
+    { name: 'MAX_BATCH=1, INFERENCE_CONCURRENCY=2', env: { MAX_BATCH: '1', INFERENCE_CONCURRENCY: '2' } },
+    { name: 'MAX_BATCH=1, INFERENCE_CONCURRENCY=1 (neither)', env: { MAX_BATCH: '1', INFERENCE_CONCURRENCY: '1' } },
   ];
   const throughputRows: BenchSection['rows'] = [];
   let single: { median: number; p99: number; startToPingMs: number } | undefined;
@@ -128,13 +129,11 @@ export async function run(): Promise<BenchSection[]> {
           { request: 'JSON tensor 224×224×3 (reference)', 'payload bytes': avg(tensors), 'median ms': ms(asTensor.median), 'p99 ms': ms(asTensor.p99), 'vs jpeg': ms(asTensor.median / asJpeg.median) },
         ];
         // Memory: after the first 100 requests of a fresh phase, then after 5,000 more.
-        const rss0 = await rssBytes(endpoint.url);
         await load(endpoint.url, jpegs, 'image/jpeg', 4, 100);
         const after100 = await rssBytes(endpoint.url);
         await load(endpoint.url, jpegs, 'image/jpeg', 4, 4900);
         const after5000 = await rssBytes(endpoint.url);
         memory = { after100, after5000 };
-        void rss0;
       }
     } finally {
       await endpoint.stop();
