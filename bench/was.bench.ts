@@ -8,6 +8,7 @@ import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-s
 import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import {
   DATA_DIR,
@@ -210,6 +211,7 @@ export async function run(): Promise<BenchSection[]> {
           `inside the WAS, mean time per request outside the endpoint call (from its own metrics): ${ms(serverSideMs)} ms`,
           `${SEQUENTIAL} requests per path after ${WARMUP} warm-up, interleaved; ${images.length} real 256×256 JPEGs from the data set`,
           'multipart bodies are pre-encoded (as a browser sends them); both processes run from source (tsx) at LOG_LEVEL=warn',
+          `client, WAS and endpoint share ${cpus().length} cores; 1-minute load average at the end: ${loadavg()[0]!.toFixed(1)}`,
         ],
       },
       {
