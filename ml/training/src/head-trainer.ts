@@ -39,6 +39,8 @@ export interface TrainedHead {
  * accuracy (then loss) are kept.
  */
 export async function trainHead(train: FeatureSet, validation: FeatureSet, options: HeadTrainingOptions): Promise<TrainedHead> {
+  // The CPU backend is plenty for a head this size, and unlike wasm it needs no binary loaded first.
+  await tf.setBackend('cpu');
   const rng = createRng(options.seed);
   const dim = train.dim;
   const normalization = options.initial?.normalization ?? standardization(train);
@@ -80,6 +82,11 @@ export async function trainHead(train: FeatureSet, validation: FeatureSet, optio
   let best: { epoch: number; accuracy: number; loss: number; weights: Float32Array[] } | undefined;
   const order = Array.from({ length: train.count }, (_, i) => i);
   const trainLabels = oneHot(train.labels, options.numClasses);
+  // Train loss/accuracy per epoch on a fixed sample (at most 1,000 rows): a full pass over every
+  // augmented view each epoch would cost more than the epoch itself.
+  const probeRows = shuffleInPlace([...order], createRng(options.seed + 1)).slice(0, 1000);
+  const trainProbeX = gatherRows(trainX, dim, probeRows);
+  const trainProbeLabels = Int32Array.from(probeRows, (r) => train.labels[r]!);
 
   for (let epoch = 1; epoch <= options.epochs; epoch++) {
     shuffleInPlace(order, rng);
@@ -93,7 +100,7 @@ export async function trainHead(train: FeatureSet, validation: FeatureSet, optio
         optimizer.minimize(() => loss(forward(x, true, rng), y));
       });
     }
-    const trainEval = evaluate(trainX, train.labels, options.numClasses, forward, loss);
+    const trainEval = evaluate(trainProbeX, trainProbeLabels, options.numClasses, forward, loss);
     const valEval = evaluate(valX, validation.labels, options.numClasses, forward, loss);
     const metrics: EpochMetrics = {
       epoch,

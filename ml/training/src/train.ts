@@ -60,7 +60,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const readMs = performance.now() - started;
   log(`dataset=${options.source ?? options.dataDir} classes=${data.classes.join(',')} images=${data.samples.length}`);
 
-  const backbone = options.backbone ?? DEFAULT_BACKBONE;
+  const backbone = { ...(options.backbone ?? DEFAULT_BACKBONE), featureLayers: hp['feature-layers'] };
   const extractor = await createFeatureExtractor(backbone, { runtime: options.runtime ?? 'onnx' });
   const spec: PreprocessSpec = { size: extractor.inputSize, resize: 'squash', scale: [0, 1] };
   try {
@@ -158,7 +158,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
     const version = hp['model-version'] ?? createdAt.replace(/[-:]/g, '').replace('T', '.').slice(0, 15);
     const counts = Object.fromEntries(data.classes.map((c, i) => [c, data.samples.filter((s) => s.classIndex === i).length]));
-    const { 'model-name': name, 'model-version': _v, ...training } = hp;
+    const { 'model-name': name, 'model-version': _v, 'feature-layers': layers, ...rest } = hp;
+    const training = { ...rest, 'feature-layers': layers.join(',') };
     const draft = {
       name,
       version,
