@@ -67,7 +67,7 @@ function services(): ServiceSpec[] {
       main: 'apps/web/src/server/main.ts',
       port: webPort,
       healthPath: '/health',
-      env: { WAS_URL: `http://127.0.0.1:${wasPort}` },
+      env: { WAS_URL: `http://127.0.0.1:${wasPort}`, ENDPOINT_URL: `http://127.0.0.1:${endpointPort}` },
       color: 33,
     },
   ];

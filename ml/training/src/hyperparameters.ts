@@ -22,8 +22,8 @@ export const DEFAULT_FEATURE_LAYERS = [
 export const hyperparametersSchema = z.object({
   epochs: z.coerce.number().int().min(1).max(10_000).default(15),
   'batch-size': z.coerce.number().int().min(1).max(4096).default(32),
-  'learning-rate': z.coerce.number().positive().max(10).default(1e-3),
-  dropout: z.coerce.number().min(0).max(0.95).default(0.2),
+  'learning-rate': z.coerce.number().positive().max(10).default(3e-4),
+  dropout: z.coerce.number().min(0).max(0.95).default(0.5),
   'validation-split': z.coerce.number().min(0.05).max(0.5).default(0.2),
   'test-split': z.coerce.number().min(0).max(0.5).default(0.15),
   /** Augmented copies of each training image (flip, crop-zoom, brightness); 0 turns augmentation off. */
