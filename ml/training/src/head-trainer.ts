@@ -40,6 +40,8 @@ export interface TrainedHead {
  */
 export async function trainHead(train: FeatureSet, validation: FeatureSet, options: HeadTrainingOptions): Promise<TrainedHead> {
   // The CPU backend is plenty for a head this size, and unlike wasm it needs no binary loaded first.
+  // PROD also silences TF.js's "install tfjs-node" banner, which would otherwise land in job logs.
+  tf.env().set('PROD', true);
   await tf.setBackend('cpu');
   const rng = createRng(options.seed);
   const dim = train.dim;

@@ -111,7 +111,7 @@ function confusionMatrix(test: Evaluation): string {
   const cell = Math.max(44, Math.min(90, Math.floor(560 / k)));
   const left = 150;
   const top = 120;
-  const w = left + k * cell + 10;
+  const w = left + k * cell + 100; // room for the last rotated column label
   const h = top + k * cell + 10;
   const rowMax = test.confusion.map((row) => Math.max(1, row.reduce((a, b) => a + b, 0)));
   let cells = '';
