@@ -6,7 +6,7 @@ const isObject = (v: unknown): v is Json => !!v && typeof v === 'object' && !Arr
 
 function pickAccuracy(m: Json): number | undefined {
   const sources: unknown[] = [m.accuracy, isObject(m.metrics) ? m.metrics.accuracy : undefined];
-  if (isObject(m.metrics)) sources.push(m.metrics.valAccuracy, m.metrics.val_accuracy, m.metrics.validationAccuracy);
+  if (isObject(m.metrics)) sources.push(m.metrics.testAccuracy, m.metrics.valAccuracy, m.metrics.val_accuracy, m.metrics.validationAccuracy);
   if (isObject(m.evaluation)) sources.push(m.evaluation.accuracy);
   const found = sources.find((v): v is number => typeof v === 'number' && Number.isFinite(v));
   if (found === undefined) return undefined;

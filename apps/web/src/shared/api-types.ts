@@ -44,7 +44,7 @@ export interface ComponentStatus {
 export interface ModelInfo {
   name: string;
   version: string;
-  /** Validation accuracy 0..1 from the model's evaluation report, when known. */
+  /** Held-out test accuracy 0..1 from the model's evaluation report, when known. */
   accuracy?: number;
   labels?: string[];
   /** Which probe told us: the endpoint's /models or the WAS readiness body. */
