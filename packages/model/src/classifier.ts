@@ -57,6 +57,7 @@ export async function loadModel(location: string, options: LoadModelOptions = {}
   const session = await createServingSession(spec, head, {
     intraOpThreads: options.intraOpThreads,
     cacheDir: options.cacheDir,
+    prepared,
   });
   const labels = [...manifest.labels].sort((a, b) => a.index - b.index).map((l) => l.key);
   const preprocessSpec = preprocessSpecOf(manifest);

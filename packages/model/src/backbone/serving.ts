@@ -9,7 +9,7 @@ import { createFeatureExtractor } from './create-extractor.js';
 import { applyHead, foldNormalization, numClassesOf, validateHead } from './head.js';
 import { onnx, valueInfo } from './onnx-builder.js';
 import { createOrtSession, defaultStreams, runInChunks, runToArray } from './onnx-extractor.js';
-import { prepareBackbone } from './prepare.js';
+import { prepareBackbone, type PreparedBackbone } from './prepare.js';
 import { BackboneError, checkPixels, DEFAULT_BACKBONE, type BackboneSpec, type ExtractorOptions, type HeadWeights, type ServingSession } from './spec.js';
 
 export const PROBABILITIES_OUTPUT = 'probabilities';
@@ -58,10 +58,13 @@ export function appendHead(backboneOnnx: Uint8Array, head: HeadWeights, featureD
 export async function createServingSession(
   spec: BackboneSpec = DEFAULT_BACKBONE,
   head: HeadWeights,
-  opts: ExtractorOptions = {},
+  opts: ExtractorOptions & {
+    /** The backbone as the caller already prepared (and checked) it, so it is not prepared twice. */
+    prepared?: PreparedBackbone;
+  } = {},
 ): Promise<ServingSession> {
   if (opts.runtime === 'tfjs') return createTfjsServingSession(spec, head, opts);
-  const prepared = await prepareBackbone(spec, opts.cacheDir ? { cacheDir: opts.cacheDir } : {});
+  const prepared = opts.prepared ?? (await prepareBackbone(spec, opts.cacheDir ? { cacheDir: opts.cacheDir } : {}));
   const fused = appendHead(await readFile(prepared.onnxPath), head, prepared.featureDim);
   const session = await createOrtSession(fused, { intraOpThreads: opts.intraOpThreads });
   const inputName = session.inputNames[0]!;
