@@ -137,20 +137,6 @@ export async function trainHead(train: FeatureSet, validation: FeatureSet, optio
   return { head, history, bestEpoch: best!.epoch };
 }
 
-/** Softmax probabilities of a head on features (for evaluation in training; serving uses ONNX). */
-export function predictProbabilities(head: HeadWeights, set: FeatureSet): Float32Array {
-  return tf.tidy(() => {
-    let h: tf.Tensor2D = tf.tensor2d(head.normalization ? normalize(set, head.normalization) : set.features, [set.count, set.dim]);
-    let inDim = set.dim;
-    for (const layer of head.layers) {
-      h = h.matMul(tf.tensor2d(layer.kernel, [inDim, layer.units])).add(tf.tensor1d(layer.bias));
-      h = layer.activation === 'relu' ? h.relu() : layer.activation === 'softmax' ? h.softmax() : h;
-      inDim = layer.units;
-    }
-    return h.dataSync() as Float32Array;
-  });
-}
-
 function evaluate(
   x: Float32Array,
   labels: Int32Array,

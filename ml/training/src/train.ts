@@ -3,6 +3,7 @@ import type { PreprocessSpec } from '@petal/imaging';
 import {
   DEFAULT_BACKBONE,
   METRICS_FILE,
+  applyHead,
   REPORT_FILE,
   createFeatureExtractor,
   readArtifact,
@@ -15,7 +16,7 @@ import { drawAugmentParams } from './augment.js';
 import { fingerprintSamples, readImageFolder, stratifiedSplit, type Sample } from './dataset.js';
 import { evaluatePredictions, type Evaluation } from './evaluate.js';
 import { concatFeatureSets, extractFeatures, selectRows, type View } from './features.js';
-import { predictProbabilities, trainHead, type EpochMetrics } from './head-trainer.js';
+import { trainHead, type EpochMetrics } from './head-trainer.js';
 import { UsageError, type Hyperparameters } from './hyperparameters.js';
 import { startProgress } from './progress.js';
 import { renderReport } from './report.js';
@@ -152,7 +153,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
     const evalSet = testSet.count > 0 ? testSet : validationSet;
     const evalIds = (testSet.count > 0 ? split.test : split.validation).map((r) => r.sample.id);
-    const test = evaluatePredictions(data.classes, evalSet.labels, predictProbabilities(trained.head, evalSet), evalIds);
+    const test = evaluatePredictions(data.classes, evalSet.labels, applyHead(evalSet.features, evalSet.count, trained.head), evalIds);
     const best = trained.history[trained.bestEpoch - 1]!;
     const totalMs = performance.now() - started;
 
