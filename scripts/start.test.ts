@@ -1,30 +1,16 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { MODEL_DIR, REPO_ROOT, freePort, hasModelAt, repoPath } from '@petal/stack';
 import { describe, expect, it } from 'vitest';
 
 // Runs the real `npm start` orchestrator (scripts/start.ts) with its real children on free loopback ports.
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const MODEL_DIR = process.env.PETAL_MODEL_DIR ?? join(ROOT, 'models/flower-classifier');
-const hasModel = existsSync(join(MODEL_DIR, 'manifest.json')) || (/\.tar\.gz$/.test(MODEL_DIR) && existsSync(MODEL_DIR));
-const hasWeb = existsSync(join(ROOT, 'apps/web/src/server/main.ts'));
+const hasModel = hasModelAt(MODEL_DIR);
 const SKIP_MODEL = `no model at ${MODEL_DIR}: train one with \`npm run train -- --data ../shared/datasets/flowers --out models/flower-classifier\` or set PETAL_MODEL_DIR`;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 async function startOrchestrator(env: Record<string, string>) {
   const ports = { endpoint: await freePort(), was: await freePort(), web: await freePort() };
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/start.ts')], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', repoPath('scripts/start.ts')], {
+    cwd: REPO_ROOT,
     env: {
       ...process.env,
       NODE_ENV: 'production',
@@ -74,7 +60,7 @@ const status = async (url: string) => {
 
 describe('npm start (scripts/start.ts)', () => {
   it('reports a child that dies at start-up (name, exit code), stops the others and exits non-zero', async () => {
-    const o = await startOrchestrator({ MODEL_DIR: join(ROOT, 'no-such-model-dir') });
+    const o = await startOrchestrator({ MODEL_DIR: repoPath('no-such-model-dir') });
     expect(await o.exited).toBe(1);
     const out = o.output();
     expect(out).toMatch(/\[endpoint\] endpoint: model not found/);
@@ -91,9 +77,9 @@ describe('npm start (scripts/start.ts)', () => {
       await o.waitFor(/Petal is up: (http:\/\/localhost:\d+)/);
       expect(await status(`http://127.0.0.1:${o.ports.endpoint}/ping`)).toBe(200);
       expect(await status(`http://127.0.0.1:${o.ports.was}/health/ready`)).toBe(200);
-      if (hasWeb) expect(await status(`http://127.0.0.1:${o.ports.web}/health`)).toBe(200);
+      expect(await status(`http://127.0.0.1:${o.ports.web}/health`)).toBe(200);
       const pids = o.pids();
-      expect(Object.keys(pids)).toEqual(hasWeb ? ['endpoint', 'was', 'web'] : ['endpoint', 'was']);
+      expect(Object.keys(pids)).toEqual(['endpoint', 'was', 'web']);
       process.kill(pids.was!, 'SIGKILL');
       expect(await o.exited).toBe(1);
       expect(o.output()).toMatch(new RegExp(`\\[start\\] was \\(pid ${pids.was}\\) exited unexpectedly with signal SIGKILL`));

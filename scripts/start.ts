@@ -1,26 +1,24 @@
 /**
- * `npm start`: runs the whole of Petal on one machine from source (no build step, no cloud): the model
- * endpoint (:8080), the WAS (:8081) pointed at it through the sagemaker-runtime API, and the web app
- * (:8000) pointed at the WAS. Each child's output is prefixed with its name; the script waits for every
- * health check, prints the URL, stops everything on Ctrl-C / SIGTERM, and if any child dies it says which
- * and how, stops the others and exits non-zero.
+ * `npm start`: runs the whole of Petal on one machine from source (no build step, no cloud): the services
+ * @petal/stack describes — the model endpoint (:8080), the WAS (:8081) pointed at it through the
+ * sagemaker-runtime API, and the web app (:8000) pointed at the WAS — each wired to the others as the
+ * description says. Each child's output is prefixed with its name; the script waits until every service
+ * is ready, prints the URL, stops everything on Ctrl-C / SIGTERM, and if any child dies it says which and
+ * how, stops the others and exits non-zero.
  *
  * Ports: PETAL_ENDPOINT_PORT, PETAL_WAS_PORT, PETAL_WEB_PORT (defaults 8080, 8081, 8000). Everything else
  * in the environment (MODEL_DIR, LOG_LEVEL, CONFIDENCE_THRESHOLD, ...) is passed through to the children.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+import { LISTEN_ENV, REPO_ROOT, SERVICES, launchArgs, loopbackUrl, repoPath, startOrder, wiringEnv, type ServiceName } from '@petal/stack';
 
 interface ServiceSpec {
-  name: string;
-  main: string;
+  name: ServiceName;
   port: number;
-  healthPath: string;
+  readyPath: string;
   env: Record<string, string>;
   color: number;
 }
@@ -30,6 +28,8 @@ interface Running {
   child: ChildProcess;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
+
+const COLORS: Record<ServiceName, number> = { endpoint: 35, was: 36, web: 33 };
 
 function portFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -49,33 +49,18 @@ const paint = (color: number, text: string) => (useColor ? `\x1b[${color}m${text
 const say = (message: string) => process.stdout.write(`${paint(1, '[start]')} ${message}\n`);
 
 function services(): ServiceSpec[] {
-  const endpointPort = portFromEnv('PETAL_ENDPOINT_PORT', 8080);
-  const wasPort = portFromEnv('PETAL_WAS_PORT', 8081);
-  const webPort = portFromEnv('PETAL_WEB_PORT', 8000);
-  const specs: ServiceSpec[] = [
-    { name: 'endpoint', main: 'apps/endpoint/src/main.ts', port: endpointPort, healthPath: '/ping', env: {}, color: 35 },
-    {
-      name: 'was',
-      main: 'apps/was/src/main.ts',
-      port: wasPort,
-      healthPath: '/health',
-      env: { SAGEMAKER_RUNTIME_URL: `http://127.0.0.1:${endpointPort}` },
-      color: 36,
-    },
-    {
-      name: 'web',
-      main: 'apps/web/src/server/main.ts',
-      port: webPort,
-      healthPath: '/health',
-      env: { WAS_URL: `http://127.0.0.1:${wasPort}`, ENDPOINT_URL: `http://127.0.0.1:${endpointPort}` },
-      color: 33,
-    },
-  ];
-  return specs.filter((s) => {
-    if (existsSync(resolve(ROOT, s.main))) return true;
-    say(`${s.name}: ${s.main} does not exist; not starting it`);
-    return false;
-  });
+  const order = startOrder();
+  const ports = Object.fromEntries(
+    order.map((name) => [name, portFromEnv(`PETAL_${name.toUpperCase()}_PORT`, SERVICES[name].port)]),
+  ) as Record<ServiceName, number>;
+  const urls = Object.fromEntries(order.map((name) => [name, loopbackUrl(ports[name])]));
+  return order.map((name) => ({
+    name,
+    port: ports[name],
+    readyPath: SERVICES[name].readyPath,
+    env: { ...wiringEnv(name, urls), [LISTEN_ENV.port]: String(ports[name]) },
+    color: COLORS[name],
+  }));
 }
 
 function pipeWithPrefix(stream: NodeJS.ReadableStream | null, prefix: string, out: NodeJS.WritableStream): void {
@@ -84,10 +69,9 @@ function pipeWithPrefix(stream: NodeJS.ReadableStream | null, prefix: string, ou
 }
 
 function start(spec: ServiceSpec): Running {
-  // The same process runs the TypeScript sources (tsx as a loader, not a wrapper), so signals reach it directly.
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', spec.main], {
-    cwd: ROOT,
-    env: { ...process.env, ...spec.env, PORT: String(spec.port) },
+  const child = spawn(process.execPath, launchArgs(spec.name), {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...spec.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = paint(spec.color, `[${spec.name}]`);
@@ -104,7 +88,7 @@ function start(spec: ServiceSpec): Running {
 
 const isAlive = (r: Running) => r.child.exitCode === null && r.child.signalCode === null;
 
-async function healthy(url: string): Promise<boolean> {
+async function answersOk(url: string): Promise<boolean> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
     await res.arrayBuffer();
@@ -127,13 +111,13 @@ function newestMtime(path: string): number {
  * is missing or older than its sources, so `npm start` works straight after `npm install`.
  */
 async function buildWebUiIfStale(): Promise<void> {
-  const web = resolve(ROOT, 'apps/web');
-  if (process.env.PETAL_SKIP_BUILD === '1' || !existsSync(resolve(web, 'src/server/main.ts'))) return;
+  const web = repoPath('apps/web');
+  if (process.env.PETAL_SKIP_BUILD === '1') return;
   const built = newestMtime(resolve(web, 'dist/client/index.html'));
   const sources = Math.max(newestMtime(resolve(web, 'src/client')), newestMtime(resolve(web, 'public')), newestMtime(resolve(web, 'vite.config.ts')));
   if (built > 0 && built >= sources) return;
   say(built === 0 ? 'building the web UI (first run)' : 'web UI sources changed; rebuilding it');
-  const child = spawn(process.execPath, [resolve(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
+  const child = spawn(process.execPath, [repoPath('node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
     cwd: web,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -190,14 +174,14 @@ async function main(): Promise<void> {
   const pending = new Set(running);
   while (pending.size > 0 && !stopping) {
     for (const r of [...pending]) {
-      if (await healthy(`http://127.0.0.1:${r.spec.port}${r.spec.healthPath}`)) {
-        say(`${r.spec.name} is healthy`);
+      if (await answersOk(`${loopbackUrl(r.spec.port)}${r.spec.readyPath}`)) {
+        say(`${r.spec.name} is ready`);
         pending.delete(r);
       }
     }
     if (pending.size === 0 || stopping) break;
     if (Date.now() > deadline) {
-      await stopAll(1, `not healthy after ${startupTimeoutMs} ms: ${[...pending].map((r) => r.spec.name).join(', ')}`);
+      await stopAll(1, `not ready after ${startupTimeoutMs} ms: ${[...pending].map((r) => r.spec.name).join(', ')}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
