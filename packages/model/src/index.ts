@@ -12,7 +12,15 @@ export {
   manifestSchema,
   parseManifest,
   type Manifest,
+  type ManifestMetrics,
 } from './artifact/manifest.js';
-export { saveArtifact, readArtifact, type ManifestDraft, type SavedArtifact } from './artifact/store.js';
+export {
+  saveArtifact,
+  readArtifact,
+  attachMetrics,
+  type ArtifactExtras,
+  type ManifestDraft,
+  type SavedArtifact,
+} from './artifact/store.js';
 export { packModelArchive, openModelLocation } from './artifact/archive.js';
 export { sha256Hex } from './artifact/head-weights.js';

@@ -1,10 +1,12 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tar from 'tar';
 import { describe, expect, it } from 'vitest';
 import type { HeadWeights } from '../backbone/index.js';
 import { FORMAT_VERSION, ModelArtifactError, parseManifest } from './manifest.js';
-import { readArtifact, saveArtifact, type ManifestDraft } from './store.js';
+import { attachMetrics, readArtifact, saveArtifact, type ManifestDraft } from './store.js';
 
 const dim = 8;
 const head: HeadWeights = {
@@ -55,6 +57,29 @@ describe('model artifact', () => {
       expect(loaded.manifest).toEqual(manifest);
       expect(loaded.head).toEqual(head);
     }
+  });
+
+  it('saves a model before it is evaluated (no metrics), with extra files, and attaches metrics later', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'petal-artifact-'));
+    const { metrics: _omitted, ...unevaluated } = draft;
+    const saved = await saveArtifact(dir, unevaluated, head, { files: { 'test-split.json': '{"files":[]}\n' } });
+    expect(saved.manifest.metrics).toBeUndefined();
+    expect(saved.files.sort()).toEqual(['head.bin', 'manifest.json', 'test-split.json']);
+    expect(existsSync(join(dir, 'metrics.json'))).toBe(false);
+    const listed: string[] = [];
+    await tar.list({ file: saved.archive!, onReadEntry: (e) => listed.push(e.path) });
+    expect(listed.sort()).toEqual(['head.bin', 'manifest.json', 'test-split.json']);
+    expect((await readArtifact(saved.archive!)).manifest.metrics).toBeUndefined();
+
+    const headBefore = await readFile(join(dir, 'head.bin'));
+    const updated = await attachMetrics(dir, { testAccuracy: 0.5, testSize: 2, macroF1: 0.4 });
+    expect(updated.metrics).toEqual({ testAccuracy: 0.5, testSize: 2, macroF1: 0.4 });
+    const reread = await readArtifact(dir);
+    expect(reread.manifest).toEqual({ ...saved.manifest, metrics: updated.metrics });
+    expect(reread.head).toEqual(head);
+    expect(await readFile(join(dir, 'head.bin'))).toEqual(headBefore);
+    await expect(attachMetrics(dir, { testAccuracy: 'high' } as never)).rejects.toThrow(/metrics.testAccuracy/);
+    await expect(saveArtifact(dir, unevaluated, head, { files: { 'head.bin': 'x' } })).rejects.toThrow(/head.bin is given twice/);
   });
 
   it('refuses an unknown format version with a message that says what to do', async () => {

@@ -25,6 +25,14 @@ const denseLayerSpec = z.object({
   activation: z.enum(['relu', 'softmax', 'linear']),
 });
 
+const manifestMetricsSchema = z.object({
+  testAccuracy: z.number(),
+  testSize: z.number().int(),
+  /** Absent when the run kept no validation share (or the model predates the field). */
+  validationAccuracy: z.number().optional(),
+  macroF1: z.number(),
+});
+
 export const manifestSchema = z.object({
   formatVersion: z.number().int(),
   name: z.string().min(1),
@@ -68,6 +76,9 @@ export const manifestSchema = z.object({
     durationMs: z.number().nonnegative(),
     command: z.string().optional(),
     continuedFrom: z.object({ name: z.string(), version: z.string() }).optional(),
+    /** The epoch whose weights were kept (best validation accuracy) and that accuracy: known at training time. */
+    bestEpoch: z.number().int().positive().optional(),
+    validationAccuracy: z.number().optional(),
   }),
   dataset: z.object({
     fingerprint: z.string(),
@@ -76,15 +87,16 @@ export const manifestSchema = z.object({
     skipped: z.number().int().nonnegative(),
     split: z.object({ train: z.number().int(), validation: z.number().int(), test: z.number().int() }),
   }),
-  metrics: z.object({
-    testAccuracy: z.number(),
-    testSize: z.number().int(),
-    validationAccuracy: z.number(),
-    macroF1: z.number(),
-  }),
+  /**
+   * Held-out numbers, present once the model has been evaluated (the training job alone writes a model
+   * without them; the evaluation step attaches them). Flat numbers, because the endpoint's `/models`
+   * listing and the web status view read them as such (`metrics.testAccuracy`).
+   */
+  metrics: manifestMetricsSchema.optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;
+export type ManifestMetrics = z.infer<typeof manifestMetricsSchema>;
 
 export class ModelArtifactError extends Error {
   constructor(message: string) {

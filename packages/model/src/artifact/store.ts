@@ -13,6 +13,7 @@ import {
   REPORT_FILE,
   parseManifest,
   type Manifest,
+  type ManifestMetrics,
 } from './manifest.js';
 
 /** Everything in a manifest except what saving derives (format version, weights description). */
@@ -23,19 +24,31 @@ export type ManifestDraft = Omit<Manifest, 'formatVersion' | 'head'> & {
 export interface SavedArtifact {
   dir: string;
   manifest: Manifest;
+  /** Names of the files written into `dir` (what model.tar.gz holds). */
+  files: string[];
   archive?: string;
 }
 
+export interface ArtifactExtras {
+  /** Written as metrics.json. */
+  metrics?: unknown;
+  /** Written as report.html. */
+  reportHtml?: string;
+  /** Further files that travel with the model (e.g. its held-out split, its training history), by name. */
+  files?: Record<string, string | Uint8Array>;
+  archive?: boolean;
+}
+
 /**
- * Writes a model directory (manifest, head weights, metrics, report) and, unless told not to (SageMaker
- * packs /opt/ml/model itself), its model.tar.gz. Files are written under temporary names and renamed, so
- * a reader never sees half a model.
+ * Writes a model directory (manifest, head weights and any extra files) and, unless told not to
+ * (SageMaker packs /opt/ml/model itself), its model.tar.gz. Files are written under temporary names and
+ * renamed, so a reader never sees half a model.
  */
 export async function saveArtifact(
   dir: string,
   draft: ManifestDraft,
   head: HeadWeights,
-  extras: { metrics?: unknown; reportHtml?: string; archive?: boolean } = {},
+  extras: ArtifactExtras = {},
 ): Promise<SavedArtifact> {
   await mkdir(dir, { recursive: true });
   const packed = packHeadWeights(head);
@@ -53,16 +66,34 @@ export async function saveArtifact(
   ];
   if (extras.metrics !== undefined) files.push([METRICS_FILE, `${JSON.stringify(extras.metrics, null, 2)}\n`]);
   if (extras.reportHtml !== undefined) files.push([REPORT_FILE, extras.reportHtml]);
-  for (const [name, content] of files) {
-    const tmp = join(dir, `.${name}.${process.pid}.tmp`);
-    await writeFile(tmp, content);
-    await rename(tmp, join(dir, name));
+  for (const [name, content] of Object.entries(extras.files ?? {})) {
+    if (files.some(([taken]) => taken === name)) throw new Error(`artifact file ${name} is given twice`);
+    files.push([name, content]);
   }
-  const saved: SavedArtifact = { dir, manifest };
+  for (const [name, content] of files) await writeFileAtomically(dir, name, content);
+  const saved: SavedArtifact = { dir, manifest, files: files.map(([name]) => name) };
   if (extras.archive !== false) {
     saved.archive = await packModelArchive(dir, files.map(([name]) => name), join(dir, ARCHIVE_FILE));
   }
   return saved;
+}
+
+/**
+ * Records evaluation results in a model directory's manifest (`metrics`), leaving everything else as it
+ * was; the head weights and their checksum are untouched, so the model serves exactly as before. The
+ * caller repacks model.tar.gz if it keeps one.
+ */
+export async function attachMetrics(dir: string, metrics: ManifestMetrics): Promise<Manifest> {
+  const { manifest } = await readArtifact(dir);
+  const updated = parseManifest({ ...manifest, metrics }, join(dir, MANIFEST_FILE));
+  await writeFileAtomically(dir, MANIFEST_FILE, `${JSON.stringify(updated, null, 2)}\n`);
+  return updated;
+}
+
+async function writeFileAtomically(dir: string, name: string, content: string | Uint8Array): Promise<void> {
+  const tmp = join(dir, `.${name}.${process.pid}.tmp`);
+  await writeFile(tmp, content);
+  await rename(tmp, join(dir, name));
 }
 
 /** Reads and checks a model (directory or model.tar.gz): the manifest and the head's weights. */
