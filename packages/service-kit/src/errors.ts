@@ -1,7 +1,6 @@
-/** The JSON error body every Petal service answers with: `{"error": {"code", "message"}}`. */
-export interface ErrorBody {
-  error: { code: string; message: string; details?: unknown };
-}
+import { errorBody, type ErrorBody, type ErrorCatalog } from '@petal/contracts';
+
+export { errorBody, type ErrorBody };
 
 /** An error that already knows its HTTP status and public code; its message is safe to show to clients. */
 export class HttpError extends Error {
@@ -17,6 +16,20 @@ export class HttpError extends Error {
   }
 }
 
-export function errorBody(code: string, message: string, details?: unknown): ErrorBody {
-  return { error: details === undefined ? { code, message } : { code, message, details } };
+export interface ErrorOptions {
+  headers?: Record<string, string>;
+  details?: unknown;
+}
+
+/**
+ * Throwers for one boundary's catalog: `const fail = createErrors(WAS_ERRORS); throw fail('FLOWER_NOT_FOUND', …)`.
+ * The status always comes from the catalog, so a code cannot leave with two different statuses; the
+ * message defaults to the catalog's.
+ */
+export function createErrors<C extends ErrorCatalog>(catalog: C) {
+  return (code: keyof C & string, message?: string, options: ErrorOptions = {}): HttpError => {
+    const spec = catalog[code];
+    if (!spec) throw new Error(`error code ${code} is not in the catalog`);
+    return new HttpError(spec.status, code, message ?? spec.message, options.headers, options.details);
+  };
 }

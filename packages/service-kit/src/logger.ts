@@ -1,28 +1,44 @@
-import type { FastifyServerOptions } from 'fastify';
+import { LogController, type FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { clientErrorHandler } from './client-errors.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
+export type LogFormat = 'json' | 'pretty';
+
 /**
- * Fastify server options shared by the services: pino JSON logs named after the service, request ids
- * taken from `x-request-id` when a caller (or the tier in front) sent one, so one id follows a request
- * through web → WAS → endpoint.
+ * JSON lines are what log collectors (CloudWatch, Loki) read; a person at a terminal reads pino-pretty.
+ * `LOG_FORMAT` decides; unset, a terminal gets pretty and anything else (a pipe, a container) JSON.
+ */
+export function logFormat(env: NodeJS.ProcessEnv = process.env, isTty = Boolean(process.stdout.isTTY)): LogFormat {
+  if (env.LOG_FORMAT === 'pretty' || env.LOG_FORMAT === 'json') return env.LOG_FORMAT;
+  return isTty ? 'pretty' : 'json';
+}
+
+/**
+ * Fastify server options shared by the services: pino logs named after the service, request ids taken
+ * from `x-request-id` when a caller (or the tier in front) sent one, so one id follows a request through
+ * web → WAS → endpoint; Node-level client errors in the Petal error shape. Fastify's own 503 while
+ * closing is off: `petalService` answers it in the error shape with `Retry-After`.
  */
 export function serverOptions(service: string, overrides: FastifyServerOptions = {}): FastifyServerOptions {
   const level = process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info');
+  const pretty = logFormat() === 'pretty';
   return {
     logger: {
       level,
       base: { service },
       redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-admin-token"]'],
+      ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
     },
     requestIdHeader: REQUEST_ID_HEADER,
-    requestIdLogLabel: 'requestId',
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
     genReqId: () => randomUUID(),
     connectionTimeout: 30_000,
     keepAliveTimeout: 65_000,
     requestTimeout: 60_000,
-    return503OnClosing: true,
+    return503OnClosing: false,
+    clientErrorHandler,
     ...overrides,
   };
 }

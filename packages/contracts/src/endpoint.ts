@@ -1,0 +1,77 @@
+import * as z from 'zod/mini';
+import { describe } from './describe.js';
+import { modelIdentitySchema } from './model-identity.js';
+
+const probability = z.number().check(z.gte(0), z.lte(1));
+
+/**
+ * The model endpoint's answer to an invocation (`POST /invocations`, or InvokeEndpoint through the
+ * `sagemaker-runtime` API) with `Accept: application/json`: TF-Serving's `{"predictions": [[…]]}`, one row
+ * of class probabilities per input, in label order. Petal's endpoint adds the label keys and the model
+ * that answered; a bare TF-Serving answer (no labels, no model) stays valid, as the reference sent it.
+ */
+export const invocationAnswerSchema = z.object({
+  predictions: z.array(z.array(probability).check(z.minLength(1))).check(z.minLength(1)),
+  labels: z.optional(describe(z.array(z.string()), 'Label key of each probability column')),
+  model: z.optional(modelIdentitySchema),
+});
+export type InvocationAnswer = z.infer<typeof invocationAnswerSchema>;
+
+/** The model a running endpoint serves, as its `/ping`, `/models` and the admin API describe it. */
+export const servedModelSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  labels: z.array(z.string()),
+  inputSize: z.number().check(z.int(), z.positive()),
+  /** The directory or model.tar.gz it was loaded from. */
+  location: z.string(),
+  loadedAt: z.string(),
+  /** The evaluation numbers recorded in the artifact's manifest (e.g. `testAccuracy`), when it has them. */
+  metrics: z.optional(z.record(z.string(), z.number())),
+});
+export type ServedModel = z.infer<typeof servedModelSchema>;
+
+export const ENDPOINT_STATES = ['loading', 'ready', 'failed'] as const;
+
+/** `GET /ping` (200 once a warmed model serves, 503 before): the SageMaker health check, with a body. */
+export const endpointPingSchema = z.object({
+  status: z.enum(ENDPOINT_STATES),
+  model: z.nullable(servedModelSchema),
+  /** Why the last load failed, when it did. */
+  lastError: z.optional(z.string()),
+});
+export type EndpointPing = z.infer<typeof endpointPingSchema>;
+
+/** `GET /models`: what the endpoint serves and how loaded it is. */
+export const endpointModelsSchema = z.extend(endpointPingSchema, {
+  endpointName: z.string(),
+  queue: z.object({
+    depth: z.number().check(z.int(), z.nonnegative()),
+    inFlight: z.number().check(z.int(), z.nonnegative()),
+    /** Batches still running on models that a swap retired. */
+    retiringLeases: z.number().check(z.int(), z.nonnegative()),
+  }),
+});
+export type EndpointModels = z.infer<typeof endpointModelsSchema>;
+
+/** `POST /admin/models`: load and warm the model at `modelDir`, then switch traffic to it. */
+export const modelSwapRequestSchema = z.strictObject({ modelDir: z.string().check(z.minLength(1)) });
+export type ModelSwapRequest = z.infer<typeof modelSwapRequestSchema>;
+
+export const modelSwapAnswerSchema = z.object({ model: servedModelSchema, previous: z.nullable(servedModelSchema) });
+export type ModelSwapAnswer = z.infer<typeof modelSwapAnswerSchema>;
+
+/**
+ * An error from the `sagemaker-runtime` API, shaped as SageMaker's (the AWS SDK reads the error name from
+ * the `x-amzn-ErrorType` header and these fields from the body). A `ModelError` carries the container's
+ * own answer, a Petal error body, in `OriginalMessage`.
+ */
+export const runtimeErrorBodySchema = z.object({
+  message: z.optional(z.string()),
+  ErrorCode: z.optional(z.string()),
+  Message: z.optional(z.string()),
+  OriginalStatusCode: z.optional(z.number()),
+  OriginalMessage: z.optional(z.string()),
+  LogStreamArn: z.optional(z.string()),
+});
+export type RuntimeErrorBody = z.infer<typeof runtimeErrorBodySchema>;
