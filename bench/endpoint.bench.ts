@@ -2,13 +2,11 @@
  * The model endpoint as a client sees it: a real `apps/endpoint` process started by this benchmark on
  * loopback, the real model, real 256×256 flower JPEGs from ../shared/datasets/flowers.
  */
-import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { referenceTensorBody } from '../apps/endpoint/src/testing/images.js';
-import { spawnEndpoint, waitForPing, type Spawned } from '../apps/endpoint/src/testing/spawn.js';
-import { DATA_DIR, MODEL_DIR, samplePhotos } from '../apps/endpoint/src/testing/start.js';
+import { DATA_DIR, MODEL_DIR, freePort, hasModelAt, spawnService, type ServiceProcess } from '@petal/stack';
+import { samplePhotos } from '../apps/endpoint/src/testing/start.js';
 import type { BenchSection } from './types.js';
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -16,39 +14,24 @@ const ms = (v: number) => Number(v.toFixed(2));
 
 interface Endpoint {
   url: string;
-  process: Spawned;
+  process: ServiceProcess;
   startToPingMs: number;
   stop(): Promise<void>;
-}
-
-/** A port free right now on loopback (the endpoint logs at warn level, so it cannot announce its own). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 async function startEndpoint(env: Record<string, string>): Promise<Endpoint> {
   const port = await freePort();
   const t0 = performance.now();
-  // Per-request info logs would make the benchmark measure log writing; warnings still show.
-  const p = spawnEndpoint({ MODEL_DIR, LOG_LEVEL: 'warn', PORT: String(port), ...env });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForPing(url);
+  // Per-request info logs would make the benchmark measure log writing; warnings still show. Without the
+  // "listening" line they would have announced, a port chosen here says where it listens.
+  const p = spawnService('endpoint', { MODEL_DIR, LOG_LEVEL: 'warn', PORT: String(port), ...env });
+  const url = await p.ready();
   const startToPingMs = performance.now() - t0;
   return {
     url,
     process: p,
     startToPingMs,
-    stop: async () => {
-      p.child.kill('SIGTERM');
-      await p.exited;
-    },
+    stop: () => p.stop(),
   };
 }
 
@@ -86,7 +69,7 @@ async function rssBytes(url: string): Promise<number> {
 }
 
 export async function run(): Promise<BenchSection[]> {
-  if (!existsSync(join(MODEL_DIR, 'manifest.json'))) throw new Error(`no model at ${MODEL_DIR}; train one first (npm run train)`);
+  if (!hasModelAt(MODEL_DIR)) throw new Error(`no model at ${MODEL_DIR}; train one first (npm run train)`);
   if (!existsSync(DATA_DIR)) throw new Error(`no photos at ${DATA_DIR}; set PETAL_DATA_DIR`);
   const photos = samplePhotos(20);
   const jpegs = await Promise.all(photos.map((p) => readFile(p.path)));

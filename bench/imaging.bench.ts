@@ -4,8 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import {
   DEFAULT_BATCH_CONCURRENCY,
@@ -17,10 +16,9 @@ import {
   sniffImageFormat,
   toUnitFloat,
 } from '@petal/imaging';
+import { DATA_DIR } from '@petal/stack';
 import type { BenchSection } from './types.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const DATA_DIR = process.env.PETAL_DATA_DIR ?? resolve(here, '../../shared/datasets/flowers');
 const SPEC = DEFAULT_PREPROCESS_SPEC;
 const BATCH = 64;
 

@@ -4,14 +4,11 @@
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadModel } from '@petal/model';
+import { DATA_DIR as dataDir, MODEL_DIR as modelDir } from '@petal/stack';
 import type { BenchSection } from './types.js';
-
-const repo = resolve(import.meta.dirname, '..');
-const modelDir = process.env.PETAL_MODEL_DIR ?? join(repo, 'models/flower-classifier');
-const dataDir = process.env.PETAL_DATA_DIR ?? join(repo, '../shared/datasets/flowers');
 
 function stats(ms: number[]) {
   const s = [...ms].sort((a, b) => a - b);

@@ -7,19 +7,10 @@
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import {
-  DATA_DIR,
-  ENDPOINT_MAIN,
-  MODEL_DIR,
-  SKIP_REASON,
-  WAS_MAIN,
-  spawnService,
-  waitFor200,
-  type Service,
-} from '../apps/was/src/test-support/processes.js';
+import { DATA_DIR, MODEL_DIR, freePort, loopbackUrl, startStack, type RunningStack } from '@petal/stack';
+import { SKIP_REASON } from '../apps/was/src/test-support/processes.js';
 import type { BenchSection } from './types.js';
 
 const WARMUP = 20;
@@ -33,17 +24,6 @@ const stats = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   return { median: quantile(sorted, 0.5), p99: quantile(sorted, 0.99) };
 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function photos(perClass: number): Promise<Buffer[]> {
   const paths = readdirSync(DATA_DIR)
@@ -78,10 +58,9 @@ export async function run(): Promise<BenchSection[]> {
   if (SKIP_REASON) throw new Error(SKIP_REASON);
   const images = await photos(10);
   const [endpointPort, wasPort] = [await freePort(), await freePort()];
-  const endpointUrl = `http://127.0.0.1:${endpointPort}`;
-  const wasUrl = `http://127.0.0.1:${wasPort}`;
-  let endpoint: Service | undefined;
-  let was: Service | undefined;
+  const endpointUrl = loopbackUrl(endpointPort);
+  const wasUrl = loopbackUrl(wasPort);
+  let stack: RunningStack<'endpoint' | 'was'> | undefined;
   const sdk = new SageMakerRuntimeClient({
     region: 'us-east-1',
     endpoint: endpointUrl,
@@ -90,15 +69,13 @@ export async function run(): Promise<BenchSection[]> {
   });
   try {
     // Per-request info logs would make this measure log writing; warnings still show.
-    endpoint = spawnService(ENDPOINT_MAIN, { MODEL_DIR, LOG_LEVEL: 'warn', PORT: String(endpointPort) });
-    await waitFor200(`${endpointUrl}/ping`);
-    was = spawnService(WAS_MAIN, {
-      LOG_LEVEL: 'warn',
-      PORT: String(wasPort),
-      SAGEMAKER_RUNTIME_URL: endpointUrl,
-      RATE_LIMIT_MAX: '1000000',
+    stack = await startStack({
+      services: ['endpoint', 'was'],
+      env: {
+        endpoint: { MODEL_DIR, LOG_LEVEL: 'warn', PORT: String(endpointPort) },
+        was: { LOG_LEVEL: 'warn', PORT: String(wasPort), RATE_LIMIT_MAX: '1000000' },
+      },
     });
-    await waitFor200(`${wasUrl}/health/ready`);
 
     const direct = (img: Buffer) => () =>
       fetch(`${endpointUrl}/endpoints/image-classifier/invocations`, {
@@ -225,7 +202,6 @@ export async function run(): Promise<BenchSection[]> {
     ];
   } finally {
     sdk.destroy();
-    await was?.stop();
-    await endpoint?.stop();
+    await stack?.stop();
   }
 }

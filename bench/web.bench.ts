@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import multipart from '@fastify/multipart';
 import Fastify from 'fastify';
 import sharp from 'sharp';
-import { DATA_DIR, ENTRIES, freePort, startService } from '../apps/web/src/e2e/stack.js';
+import { DATA_DIR, freePort, spawnService } from '@petal/stack';
 import type { BenchSection } from './types.js';
 
 const WARMUP = 30;
@@ -75,7 +75,8 @@ export async function run(): Promise<BenchSection[]> {
   was.get('/health/ready', async () => ({ status: 'ready', checks: { circuit: 'closed', endpoint: 'reachable' } }));
   await was.listen({ port: 0, host: '127.0.0.1' });
   const wasUrl = `http://127.0.0.1:${(was.server.address() as AddressInfo).port}`;
-  const web = startService('web', ENTRIES.web, { WAS_URL: wasUrl, LOG_LEVEL: 'warn', PORT: String(await freePort()) });
+  // Started alone (not with startStack): its WAS is the stand-in above, and it has no endpoint to show.
+  const web = spawnService('web', { WAS_URL: wasUrl, LOG_LEVEL: 'warn', PORT: String(await freePort()) });
   try {
     const webUrl = await web.url();
     const direct = await sequential(`${wasUrl}/classify/image`, photo);

@@ -3,16 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeImage, multipartForm } from './test-support/images.js';
-import {
-  DATA_DIR,
-  ENDPOINT_MAIN,
-  MODEL_DIR,
-  SKIP_REASON,
-  WAS_MAIN,
-  spawnService,
-  waitFor200,
-  type Service,
-} from './test-support/processes.js';
+import { DATA_DIR, MODEL_DIR, SKIP_REASON, spawnService, waitFor200, wiringEnv, type Service } from './test-support/processes.js';
 
 // The real thing: the endpoint process serving the real model, and the WAS process calling it through the
 // AWS SDK, both started from source as `npm start` does.
@@ -37,11 +28,11 @@ describe.skipIf(Boolean(SKIP_REASON))('WAS → real endpoint → real model', ()
   let wasUrl: string;
 
   beforeAll(async () => {
-    endpoint = spawnService(ENDPOINT_MAIN, { MODEL_DIR });
+    endpoint = spawnService('endpoint', { MODEL_DIR });
     endpointUrl = await endpoint.url();
     await waitFor200(`${endpointUrl}/ping`);
-    was = spawnService(WAS_MAIN, {
-      SAGEMAKER_RUNTIME_URL: endpointUrl,
+    was = spawnService('was', {
+      ...wiringEnv('was', { endpoint: endpointUrl }),
       ENDPOINT_MAX_RETRIES: '1',
       ENDPOINT_RETRY_BASE_MS: '10',
       ENDPOINT_RETRY_MAX_MS: '20',
@@ -129,7 +120,7 @@ describe.skipIf(Boolean(SKIP_REASON))('WAS → real endpoint → real model', ()
     expect((await fast.json()).error.message).toContain('circuit open');
     expect(took).toBeLessThan(100);
 
-    endpoint = spawnService(ENDPOINT_MAIN, { MODEL_DIR, PORT: port });
+    endpoint = spawnService('endpoint', { MODEL_DIR, PORT: port });
     await waitFor200(`${endpointUrl}/ping`);
     await new Promise((r) => setTimeout(r, 1100)); // the breaker's cool-down
     const back = await fetch(`${wasUrl}/classify/image`, { method: 'POST', body: await form() });
@@ -141,7 +132,7 @@ describe.skipIf(Boolean(SKIP_REASON))('WAS → real endpoint → real model', ()
 
 describe('WAS process start-up', () => {
   it('exits non-zero naming the bad variable', async () => {
-    const p = spawnService(WAS_MAIN, { ENDPOINT_TIMEOUT_MS: 'soon' });
+    const p = spawnService('was', { ENDPOINT_TIMEOUT_MS: 'soon' });
     const exit = await p.exited;
     expect(exit.code).not.toBe(0);
     expect(p.output()).toMatch(/ENDPOINT_TIMEOUT_MS/);

@@ -12,9 +12,17 @@ import { dirname, join, resolve } from 'node:path';
  */
 export function findRepoRoot(from: string): string {
   for (let dir = resolve(from); ; dir = dirname(dir)) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && 'workspaces' in (JSON.parse(readFileSync(manifest, 'utf8')) as object)) return dir;
+    if (declaresWorkspaces(join(dir, 'package.json'))) return dir;
     if (dirname(dir) === dir) throw new Error(`no package.json with "workspaces" at or above ${from}: not inside a Petal checkout`);
+  }
+}
+
+function declaresWorkspaces(manifest: string): boolean {
+  if (!existsSync(manifest)) return false;
+  try {
+    return (JSON.parse(readFileSync(manifest, 'utf8')) as { workspaces?: unknown }).workspaces !== undefined;
+  } catch {
+    return false; // a broken package.json is not the root's, which npm itself reads
   }
 }
 

@@ -118,14 +118,14 @@ export function freePort(): Promise<number> {
   });
 }
 
-export interface RunningStack<N extends ServiceName> {
+export interface RunningStack<N extends ServiceName = ServiceName> {
   urls: Record<N, string>;
   processes: Record<N, ServiceProcess>;
   /** Stops the services in reverse start order. */
   stop: () => Promise<void>;
 }
 
-export interface StackOptions<N extends ServiceName> {
+export interface StackOptions<N extends ServiceName = ServiceName> {
   /** Which services to start (default all); every required neighbour of each must be among them. */
   services?: readonly N[];
   /** Extra env per service, on top of its wiring. */

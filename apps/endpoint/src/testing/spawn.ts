@@ -1,14 +1,10 @@
-import { resolve } from 'node:path';
-import { spawnService, waitFor200, type ServiceProcess } from '@petal/service-kit/testing';
-import { REPO_ROOT } from './start.js';
-
-export const MAIN = resolve(REPO_ROOT, 'apps/endpoint/src/main.ts');
+import { spawnService, waitFor200, type ServiceProcess } from '@petal/stack';
 
 export type Spawned = ServiceProcess;
 
 /** Runs the real entry point (`main.ts serve`) from source, as `npm run dev` does. */
 export function spawnEndpoint(env: Record<string, string>, args: string[] = ['serve']): Spawned {
-  return spawnService(MAIN, env, { name: 'endpoint', args });
+  return spawnService('endpoint', env, { args });
 }
 
 /** Waits for the pino line that says the server listens, and returns its URL. */

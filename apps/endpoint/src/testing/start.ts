@@ -1,15 +1,15 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { DATA_DIR, hasModelAt } from '@petal/stack';
 import type { EndpointConfig } from '../config.js';
 import { LOCAL_DEFAULT_MODEL_DIR } from '../config.js';
 import { buildEndpoint, type Endpoint, type EndpointDeps } from '../server.js';
 
-export const REPO_ROOT = resolve(import.meta.dirname, '../../../..');
-export const DATA_DIR = process.env.PETAL_DATA_DIR ?? resolve(REPO_ROOT, '../shared/datasets/flowers');
+export { DATA_DIR } from '@petal/stack';
 /** The real model the contract tests serve: PETAL_MODEL_DIR, else the shipped one. */
 export const MODEL_DIR = process.env.PETAL_MODEL_DIR ?? LOCAL_DEFAULT_MODEL_DIR;
 
-export const hasModel = existsSync(join(MODEL_DIR, 'manifest.json')) || /\.tar\.gz$/.test(MODEL_DIR) && existsSync(MODEL_DIR);
+export const hasModel = hasModelAt(MODEL_DIR);
 export const hasData = existsSync(DATA_DIR);
 export const SKIP_MODEL_REASON = `no model at ${MODEL_DIR}: train one with \`npm run train -- --data ../shared/datasets/flowers --out models/flower-classifier\` or set PETAL_MODEL_DIR`;
 export const SKIP_DATA_REASON = `no flower photos at ${DATA_DIR}: put the data set at ../shared/datasets/flowers or set PETAL_DATA_DIR`;

@@ -6,7 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, DATA_DIR, e2eSkipReason, ENTRIES, MODEL_DIR, REPO_ROOT, startService, until200, type Service } from './stack.js';
+import { CHROMIUM, DATA_DIR, e2eSkipReason, MODEL_DIR, REPO_ROOT, startStack, type RunningStack } from './stack.js';
 
 // The whole product in a real browser: the real endpoint with the model, the real WAS, the real BFF
 // serving a fresh production build of the UI, each its own process on a free loopback port.
@@ -25,7 +25,7 @@ async function firstPhotos(key: string, n: number): Promise<string[]> {
 }
 
 describe.skipIf(SKIP !== '')('Petal in a real browser against the real three-service stack', () => {
-  const services: Service[] = [];
+  let stack: RunningStack | undefined;
   let browser: Browser;
   let base = '';
   let clientDir = '';
@@ -36,17 +36,10 @@ describe.skipIf(SKIP !== '')('Petal in a real browser against the real three-ser
     clientDir = await mkdtemp(join(tmpdir(), 'petal-web-e2e-'));
     await build({ configFile: resolve(REPO_ROOT, 'apps/web/vite.config.ts'), logLevel: 'warn', build: { outDir: clientDir, emptyOutDir: true, sourcemap: false } });
 
-    const endpoint = startService('endpoint', ENTRIES.endpoint, { MODEL_DIR });
-    services.push(endpoint);
-    const endpointUrl = await endpoint.url();
-    await until200(`${endpointUrl}/ping`);
-    const was = startService('was', ENTRIES.was, { SAGEMAKER_RUNTIME_URL: endpointUrl, RATE_LIMIT_MAX: '10000', DOCS_ENABLED: 'false' });
-    services.push(was);
-    const wasUrl = await was.url();
-    await until200(`${wasUrl}/health/ready`);
-    const web = startService('web', ENTRIES.web, { WAS_URL: wasUrl, ENDPOINT_URL: endpointUrl, CLIENT_DIR: clientDir });
-    services.push(web);
-    base = await web.url();
+    stack = await startStack({
+      env: { endpoint: { MODEL_DIR }, was: { RATE_LIMIT_MAX: '10000', DOCS_ENABLED: 'false' }, web: { CLIENT_DIR: clientDir } },
+    });
+    base = stack.urls.web;
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -56,7 +49,7 @@ describe.skipIf(SKIP !== '')('Petal in a real browser against the real three-ser
 
   afterAll(async () => {
     await browser?.close();
-    for (const s of services.reverse()) await s.stop();
+    await stack?.stop();
     if (clientDir) await rm(clientDir, { recursive: true, force: true });
   });
 
