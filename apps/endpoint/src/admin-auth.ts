@@ -1,6 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { HttpError } from '@petal/service-kit';
+import { ENDPOINT_ERRORS } from '@petal/contracts';
+import { createErrors } from '@petal/service-kit';
+
+const fail = createErrors(ENDPOINT_ERRORS);
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
@@ -11,15 +14,15 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 export function checkAdmin(request: FastifyRequest, token: string | undefined): void {
   if (token === undefined) {
     if (!LOOPBACK.has(request.socket.remoteAddress ?? '')) {
-      throw new HttpError(403, 'FORBIDDEN', 'admin calls are allowed only from loopback unless ADMIN_TOKEN is set');
+      throw fail('FORBIDDEN', 'admin calls are allowed only from loopback unless ADMIN_TOKEN is set');
     }
     return;
   }
   const auth = request.headers.authorization;
   const header = request.headers['x-admin-token'];
   const given = typeof header === 'string' ? header : auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
-  if (given === undefined) throw new HttpError(401, 'UNAUTHORIZED', 'admin token required', { 'www-authenticate': 'Bearer' });
+  if (given === undefined) throw fail('UNAUTHORIZED', undefined, { headers: { 'www-authenticate': 'Bearer' } });
   const a = Buffer.from(given);
   const b = Buffer.from(token);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new HttpError(403, 'FORBIDDEN', 'wrong admin token');
+  if (a.length !== b.length || !timingSafeEqual(a, b)) throw fail('FORBIDDEN', 'wrong admin token');
 }

@@ -127,7 +127,7 @@ describe.skipIf(!hasModel || !hasData)('endpoint contract (real model)', () => {
 
   it('refuses bad input with the right 4xx and a JSON body', async () => {
     const jpeg = photos[0]!.bytes;
-    await expectError(await post(Buffer.alloc(6 * 1024 * 1024 + 1, 1), { 'content-type': 'image/jpeg' }), 413, /BODY_TOO_LARGE/);
+    await expectError(await post(Buffer.alloc(6 * 1024 * 1024 + 1, 1), { 'content-type': 'image/jpeg' }), 413, /PAYLOAD_TOO_LARGE/);
     await expectError(await post('hello', { 'content-type': 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE', /text\/plain/);
     await expectError(await post('<svg/>', { 'content-type': 'image/svg+xml' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
     await expectError(await fetch(`${server.url}/invocations`, { method: 'POST', body: jpeg }), 415, 'UNSUPPORTED_MEDIA_TYPE');

@@ -1,5 +1,7 @@
+import { ENDPOINT_ERRORS, type EndpointErrorCode, type InvocationAnswer } from '@petal/contracts';
 import { sniffImageFormat } from '@petal/imaging';
 import type { Classification } from '@petal/model';
+import { HttpError, createErrors } from '@petal/service-kit';
 import {
   ModelChangedError,
   ModelUnavailableError,
@@ -25,32 +27,13 @@ export const IMAGE_CONTENT_TYPES = new Set([
 ]);
 export const JSON_CONTENT_TYPE = 'application/json';
 
-/**
- * A refused or failed invocation, as the container reports it: an HTTP status, a stable code and a
- * message safe to show. `/invocations` sends it as is; the runtime API wraps it like SageMaker does.
- */
-export class InvocationError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-    this.name = 'InvocationError';
-  }
-}
+/** Refusals of the container contract: statuses and default messages come from the endpoint's catalog. */
+export const invocationError = createErrors(ENDPOINT_ERRORS);
 
 export interface InvocationRequest {
   contentType: string | undefined;
   accept: string | undefined;
   body: Buffer | undefined;
-}
-
-export interface PredictionBody {
-  predictions: number[][];
-  labels: string[];
-  model: { name: string; version: string };
 }
 
 export function mediaType(header: string | undefined): string | undefined {
@@ -81,9 +64,9 @@ export class Invoker {
     private readonly options: InvokerOptions,
   ) {}
 
-  async invoke(request: InvocationRequest): Promise<PredictionBody> {
+  async invoke(request: InvocationRequest): Promise<Required<InvocationAnswer>> {
     if (!acceptsJson(request.accept)) {
-      throw new InvocationError(406, 'NOT_ACCEPTABLE', `cannot answer in ${request.accept}; this model answers application/json`);
+      throw invocationError('NOT_ACCEPTABLE', `cannot answer in ${request.accept}; this model answers application/json`);
     }
     const input = this.parse(request);
     let result;
@@ -103,35 +86,35 @@ export class Invoker {
     const type = mediaType(request.contentType);
     const body = request.body ?? Buffer.alloc(0);
     if (type === undefined) {
-      throw new InvocationError(415, 'UNSUPPORTED_MEDIA_TYPE', `a Content-Type is required: ${supportedTypes()}`);
+      throw invocationError('UNSUPPORTED_MEDIA_TYPE', `a Content-Type is required: ${supportedTypes()}`);
     }
     if (IMAGE_CONTENT_TYPES.has(type)) {
-      if (body.length === 0) throw new InvocationError(400, 'EMPTY_INPUT', 'the request body is empty; send the image bytes');
+      if (body.length === 0) throw invocationError('EMPTY_INPUT', 'the request body is empty; send the image bytes');
       // The declared type is only a hint; the bytes decide what this is.
       if (sniffImageFormat(body) === undefined) {
-        throw new InvocationError(400, 'NOT_AN_IMAGE', `the body (${type}) is not a JPEG, PNG, WebP, GIF, AVIF or TIFF image`);
+        throw invocationError('NOT_AN_IMAGE', `the body (${type}) is not a JPEG, PNG, WebP, GIF, AVIF or TIFF image`);
       }
       return { kind: 'images', images: [body] };
     }
     if (type === JSON_CONTENT_TYPE) {
       const summary = this.host.summary();
-      if (!summary) throw new InvocationError(503, 'MODEL_LOADING', 'the model is still loading', { 'retry-after': '5' });
+      if (!summary) throw invocationError('MODEL_LOADING', undefined, { headers: { 'retry-after': '5' } });
       try {
         const input = parseInstancesJson(body, { inputSize: summary.inputSize, maxInstances: this.options.maxInstances });
         if (input.kind === 'images') {
           input.images.forEach((image, i) => {
             if (sniffImageFormat(image) === undefined) {
-              throw new InvocationError(400, 'NOT_AN_IMAGE', `instances[${i}].b64 does not decode to a JPEG, PNG, WebP, GIF, AVIF or TIFF image`);
+              throw invocationError('NOT_AN_IMAGE', `instances[${i}].b64 does not decode to a JPEG, PNG, WebP, GIF, AVIF or TIFF image`);
             }
           });
         }
         return input;
       } catch (err) {
-        if (err instanceof PayloadError) throw new InvocationError(400, err.code, err.message);
+        if (err instanceof PayloadError) throw invocationError(err.code, err.message);
         throw err;
       }
     }
-    throw new InvocationError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type} is not supported: ${supportedTypes()}`);
+    throw invocationError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type} is not supported: ${supportedTypes()}`);
   }
 }
 
@@ -140,26 +123,27 @@ function supportedTypes(): string {
 }
 
 /** Maps what the queue or the model threw to the status the container answers. */
-export function toInvocationError(err: unknown): InvocationError {
-  if (err instanceof InvocationError) return err;
+export function toInvocationError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
   if (err instanceof QueueFullError || err instanceof QueueTimeoutError) {
-    return new InvocationError(503, err instanceof QueueFullError ? 'QUEUE_FULL' : 'QUEUE_TIMEOUT', err.message, {
-      'retry-after': String(err.retryAfterSeconds),
+    return invocationError(err instanceof QueueFullError ? 'QUEUE_FULL' : 'QUEUE_TIMEOUT', err.message, {
+      headers: { 'retry-after': String(err.retryAfterSeconds) },
     });
   }
   if (err instanceof ModelUnavailableError) {
-    return new InvocationError(503, 'MODEL_LOADING', 'the model is still loading', { 'retry-after': '5' });
+    return invocationError('MODEL_LOADING', undefined, { headers: { 'retry-after': '5' } });
   }
   if (err instanceof ModelChangedError) {
-    return new InvocationError(503, 'MODEL_CHANGED', err.message, { 'retry-after': '1' });
+    return invocationError('MODEL_CHANGED', err.message, { headers: { 'retry-after': '1' } });
   }
   if (err instanceof QueueClosedError) {
-    return new InvocationError(503, 'SHUTTING_DOWN', err.message, { 'retry-after': '1', connection: 'close' });
+    return invocationError('SHUTTING_DOWN', err.message, { headers: { 'retry-after': '1', connection: 'close' } });
   }
   const e = err as { name?: unknown; code?: unknown; message?: unknown } | undefined;
   // Matched by name, not instanceof: the error may come from another copy of @petal/imaging.
   if (e?.name === 'ImageInputError') {
-    return new InvocationError(400, typeof e.code === 'string' ? e.code : 'BAD_IMAGE', String(e.message));
+    const code = typeof e.code === 'string' && e.code in ENDPOINT_ERRORS ? (e.code as EndpointErrorCode) : 'CORRUPT_IMAGE';
+    return invocationError(code, String(e.message));
   }
   throw err;
 }

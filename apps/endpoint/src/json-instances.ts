@@ -1,9 +1,16 @@
+import type { EndpointErrorCode } from '@petal/contracts';
 import type { InferenceInput } from './inference-queue.js';
+
+/** The catalog codes a JSON payload can be refused with. */
+export type PayloadErrorCode = Extract<
+  EndpointErrorCode,
+  'EMPTY_INPUT' | 'INVALID_JSON' | 'INVALID_INSTANCES' | 'INVALID_SHAPE' | 'INVALID_VALUE' | 'VALUE_OUT_OF_RANGE' | 'INVALID_BASE64' | 'TOO_MANY_INSTANCES'
+>;
 
 /** A request body the endpoint cannot use; its message says where and what was wrong. */
 export class PayloadError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: PayloadErrorCode,
     message: string,
   ) {
     super(message);

@@ -1,3 +1,4 @@
+import type { ServedModel } from '@petal/contracts';
 import type { LoadedModel } from '@petal/model';
 
 export type ModelLoader = (location: string) => Promise<LoadedModel>;
@@ -11,15 +12,8 @@ export interface ModelLease {
   release(): void;
 }
 
-export interface ModelSummary {
-  name: string;
-  version: string;
-  labels: string[];
-  inputSize: number;
-  location: string;
-  loadedAt: string;
-  metrics?: Record<string, number>;
-}
+/** The served model as `/ping`, `/models` and the admin API describe it (the contract's `ServedModel`). */
+export type ModelSummary = ServedModel;
 
 /** Raised when a swap is asked for while another is still loading. */
 export class SwapInProgressError extends Error {

@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { InvocationError, type Invoker } from './invocation.js';
+import type { RuntimeErrorBody } from '@petal/contracts';
+import { HttpError } from '@petal/service-kit';
+import type { Invoker } from './invocation.js';
 
 export const CUSTOM_ATTRIBUTES_HEADER = 'x-amzn-sagemaker-custom-attributes';
 const PRODUCTION_VARIANT = 'AllTraffic';
@@ -69,7 +71,7 @@ export function registerRuntimeApi(app: FastifyInstance, invoker: Invoker, optio
         // A Buffer, so Fastify sends the Content-Type exactly as set (no "; charset=utf-8" added), as SageMaker does.
         return reply.send(Buffer.from(JSON.stringify(result)));
       } catch (err) {
-        if (!(err instanceof InvocationError)) throw err;
+        if (!(err instanceof HttpError)) throw err;
         if (err.statusCode === 503) {
           // Overload and warm-up are the service's problem, not the model's: SageMaker says ServiceUnavailable.
           reply.headers(err.headers);
@@ -98,13 +100,14 @@ function sendAwsError(
   status: number,
   type: string,
   message: string | undefined,
-  fields: Record<string, unknown> = {},
+  fields: RuntimeErrorBody = {},
 ): FastifyReply {
   const errorType = type === 'ValidationError' ? `${type}:${CORAL_VALIDATE}` : type;
+  const body: RuntimeErrorBody = message === undefined ? fields : { message, ...fields };
   return reply
     .code(status)
     .header('content-type', 'application/json')
     .header('x-amzn-errortype', errorType)
     .header('x-amzn-requestid', requestId)
-    .send(JSON.stringify(message === undefined ? fields : { message, ...fields }));
+    .send(JSON.stringify(body));
 }

@@ -172,7 +172,7 @@ describe('endpoint server while the model loads (stand-in model)', () => {
       expect((await fetch(`${url}/ping`)).status).toBe(200);
       const big = await fetch(`${url}/invocations`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: Buffer.alloc(2000, 1) });
       expect(big.status).toBe(413);
-      expect((await big.json().then(anyJson)).error.code).toBe('FST_ERR_CTP_BODY_TOO_LARGE');
+      expect((await big.json().then(anyJson)).error.code).toBe('PAYLOAD_TOO_LARGE');
     } finally {
       release();
       await endpoint.app.close();

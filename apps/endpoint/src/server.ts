@@ -1,12 +1,20 @@
+import {
+  ENDPOINT_ERRORS,
+  modelSwapRequestSchema,
+  type EndpointModels,
+  type EndpointPing,
+  type HealthBody,
+  type ModelSwapAnswer,
+} from '@petal/contracts';
 import { loadModel } from '@petal/model';
-import { HttpError, REQUEST_ID_HEADER, installErrorHandler, registerHttpMetrics, serverOptions } from '@petal/service-kit';
+import { createErrors, petalService, serverOptions } from '@petal/service-kit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { z } from 'zod';
+import { Registry } from 'prom-client';
 import { checkAdmin } from './admin-auth.js';
 import type { EndpointConfig } from './config.js';
 import { createEndpointMetrics } from './endpoint-metrics.js';
 import { InferenceQueue } from './inference-queue.js';
-import { InvocationError, Invoker } from './invocation.js';
+import { Invoker } from './invocation.js';
 import { ModelHost, ModelLoadError, SwapInProgressError, type ModelLoader, type ModelWarmUp } from './model-host.js';
 import { CUSTOM_ATTRIBUTES_HEADER, registerRuntimeApi } from './sagemaker-runtime.js';
 import { warmUpModel } from './warm-up.js';
@@ -28,13 +36,14 @@ export interface Endpoint {
   shutdown(): Promise<void>;
 }
 
-const swapBody = z.object({ modelDir: z.string().min(1) }).strict();
+const fail = createErrors(ENDPOINT_ERRORS);
 
 export function buildEndpoint(config: EndpointConfig, deps: EndpointDeps = {}): Endpoint {
   const app = Fastify(serverOptions('endpoint', { bodyLimit: 64 * 1024, ...deps.fastify }));
-  installErrorHandler(app);
-  const httpMetrics = registerHttpMetrics(app, 'petal_endpoint');
-  const metrics = createEndpointMetrics(httpMetrics.registry);
+  // The registry exists before the plugin loads, so the queue and the host can count from the start.
+  const registry = new Registry();
+  app.register(petalService, { service: 'endpoint', registry });
+  const metrics = createEndpointMetrics(registry);
 
   const host = new ModelHost(deps.loader ?? defaultLoader(config), deps.warmUp ?? warmUpModel, (current, previous) => {
     metrics.modelChanged(current, previous);
@@ -53,24 +62,18 @@ export function buildEndpoint(config: EndpointConfig, deps: EndpointDeps = {}): 
   );
   const invoker = new Invoker(host, queue, { maxInstances: config.maxInstances });
 
-  installConnectionDraining(app);
-  // The id a caller sent (or the one we made) goes back, so WAS logs and ours can be joined.
-  app.addHook('onSend', async (request, reply) => {
-    reply.header(REQUEST_ID_HEADER, request.id);
-  });
-
-  const status = () => ({
+  const status = (): EndpointPing => ({
     status: host.ready ? 'ready' : host.state === 'failed' ? 'failed' : 'loading',
     model: host.summary() ?? null,
     ...(host.lastError ? { lastError: host.lastError } : {}),
   });
 
-  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/health', async (): Promise<HealthBody> => ({ status: 'ok' }));
 
   // SageMaker sends traffic only once /ping answers 200, so it waits for a warmed model.
   app.get('/ping', async (_request, reply) => reply.code(host.ready ? 200 : 503).send(status()));
 
-  app.get('/models', async () => ({
+  app.get('/models', async (): Promise<EndpointModels> => ({
     endpointName: config.endpointName,
     ...status(),
     queue: { depth: queue.depth, inFlight: queue.inFlight, retiringLeases: host.retiringInFlight() },
@@ -78,17 +81,18 @@ export function buildEndpoint(config: EndpointConfig, deps: EndpointDeps = {}): 
 
   app.post('/admin/models', async (request, reply) => {
     checkAdmin(request, config.adminToken);
-    const parsed = swapBody.safeParse(request.body);
-    if (!parsed.success) throw new HttpError(400, 'VALIDATION_ERROR', 'the body must be {"modelDir": "<model dir or model.tar.gz>"}');
+    const parsed = modelSwapRequestSchema.safeParse(request.body);
+    if (!parsed.success) throw fail('VALIDATION_ERROR', 'the body must be {"modelDir": "<model dir or model.tar.gz>"}');
     const previous = host.summary();
     try {
       const model = await host.swap(parsed.data.modelDir);
-      return reply.send({ model, previous: previous ?? null });
+      const answer: ModelSwapAnswer = { model, previous: previous ?? null };
+      return reply.send(answer);
     } catch (err) {
-      if (err instanceof SwapInProgressError) throw new HttpError(409, 'SWAP_IN_PROGRESS', err.message);
+      if (err instanceof SwapInProgressError) throw fail('SWAP_IN_PROGRESS', err.message);
       if (err instanceof ModelLoadError) {
         request.log.warn({ location: err.location, reason: err.reason }, 'model swap refused; keeping the current model');
-        throw new HttpError(422, 'MODEL_LOAD_FAILED', `${err.message}; still serving ${previous ? `${previous.name}@${previous.version}` : 'no model'}`);
+        throw fail('MODEL_LOAD_FAILED', `${err.message}; still serving ${previous ? `${previous.name}@${previous.version}` : 'no model'}`);
       }
       throw err;
     }
@@ -99,19 +103,14 @@ export function buildEndpoint(config: EndpointConfig, deps: EndpointDeps = {}): 
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.maxPayloadBytes }, (_req, body, done) => done(null, body));
     scope.post('/invocations', async (request, reply) => {
-      try {
-        const result = await invoker.invoke({
-          contentType: request.headers['content-type'],
-          accept: request.headers.accept,
-          body: request.body as Buffer | undefined,
-        });
-        const attributes = request.headers[CUSTOM_ATTRIBUTES_HEADER];
-        if (typeof attributes === 'string') reply.header(CUSTOM_ATTRIBUTES_HEADER, attributes);
-        return reply.header('content-type', 'application/json').send(JSON.stringify(result));
-      } catch (err) {
-        if (err instanceof InvocationError) throw new HttpError(err.statusCode, err.code, err.message, err.headers);
-        throw err;
-      }
+      const result = await invoker.invoke({
+        contentType: request.headers['content-type'],
+        accept: request.headers.accept,
+        body: request.body as Buffer | undefined,
+      });
+      const attributes = request.headers[CUSTOM_ATTRIBUTES_HEADER];
+      if (typeof attributes === 'string') reply.header(CUSTOM_ATTRIBUTES_HEADER, attributes);
+      return reply.header('content-type', 'application/json').send(JSON.stringify(result));
     });
   });
 
@@ -142,26 +141,4 @@ function defaultLoader(config: EndpointConfig): ModelLoader {
       ...(config.inferenceThreads ? { intraOpThreads: config.inferenceThreads } : {}),
       ...(config.maxInputPixels ? { maxPixels: config.maxInputPixels } : {}),
     });
-}
-
-/**
- * Fastify's close() closes the connections idle at that moment, then waits for the rest. Keep-alive
- * clients (the AWS SDK, undici) would hold their sockets open until keepAliveTimeout once their last
- * response is out, stalling shutdown; so while closing, every response says `Connection: close` and
- * connections that fall idle are closed as they do.
- */
-function installConnectionDraining(app: FastifyInstance): void {
-  let closing = false;
-  let sweeper: NodeJS.Timeout | undefined;
-  app.addHook('preClose', async () => {
-    closing = true;
-    sweeper = setInterval(() => app.server.closeIdleConnections(), 50);
-    sweeper.unref();
-  });
-  app.addHook('onSend', async (_request, reply) => {
-    if (closing) reply.header('connection', 'close');
-  });
-  app.addHook('onClose', async () => {
-    if (sweeper) clearInterval(sweeper);
-  });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import sharp, { type Sharp } from 'sharp';
-import { decodeImage, ImageInputError, type ImageInputErrorCode } from './index.js';
+import { decodeImage, formatRefusal, ImageInputError, type ImageInputErrorCode } from './index.js';
 import {
   animatedFrames,
   idatRange,
@@ -197,9 +197,14 @@ describe('decodeImage: refusals', () => {
     await expect(decodeImage('not bytes' as unknown as Uint8Array)).rejects.toBeInstanceOf(TypeError);
   });
 
-  it('suggests an HTTP status for each refusal', async () => {
-    expect((await refusal(decodeImage(new Uint8Array(0)))).httpStatus).toBe(400);
-    expect((await refusal(decodeImage(Buffer.from('text')))).httpStatus).toBe(415);
-    expect((await refusal(decodeImage(pngBomb(10_000, 10_000)))).httpStatus).toBe(413);
+  it('refuses unknown bytes with the same code and words as the sharp-free formatRefusal', async () => {
+    // HTTP statuses live in @petal/contracts' catalog per boundary; the refusal itself is decided here once.
+    const heic = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic\0\0\0\0mif1heic')]);
+    for (const bytes of [heic, Buffer.from('text')]) {
+      const err = await refusal(decodeImage(bytes));
+      expect({ code: err.code, message: err.message }).toEqual(formatRefusal(bytes));
+    }
+    expect(formatRefusal(heic)).toMatchObject({ code: 'UNSUPPORTED_FORMAT', message: expect.stringMatching(/^HEIC\/HEIF images are not supported/) });
+    expect(formatRefusal(Buffer.from('text')).code).toBe('NOT_AN_IMAGE');
   });
 });

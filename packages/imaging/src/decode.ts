@@ -1,11 +1,5 @@
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
-import {
-  IMAGE_FORMAT_NAMES,
-  IMAGE_FORMATS,
-  sniffImageFormat,
-  sniffRefusedImageFormat,
-  type ImageFormat,
-} from './image-format.js';
+import { ACCEPTED_FORMATS_TEXT, IMAGE_FORMAT_NAMES, formatRefusal, sniffImageFormat, type ImageFormat } from './image-format.js';
 import { ImageInputError } from './image-input-error.js';
 
 /**
@@ -40,7 +34,7 @@ const SHARP_FORMAT: Readonly<Record<ImageFormat, string>> = {
 };
 
 const WHITE = { r: 255, g: 255, b: 255 };
-const ACCEPTED = IMAGE_FORMATS.map((f) => IMAGE_FORMAT_NAMES[f]).join(', ');
+const ACCEPTED = ACCEPTED_FORMATS_TEXT;
 
 /**
  * 'error' rather than sharp's default 'warning': truncated and corrupt pixel data fail, but the benign
@@ -84,14 +78,8 @@ export async function openImage(bytes: Uint8Array, maxPixels: number = DEFAULT_M
 
   const format = sniffImageFormat(bytes);
   if (format === undefined) {
-    const refused = sniffRefusedImageFormat(bytes);
-    if (refused !== undefined) {
-      throw new ImageInputError(
-        'UNSUPPORTED_FORMAT',
-        `${refused} images are not supported. Please send a ${ACCEPTED} image.`,
-      );
-    }
-    throw new ImageInputError('NOT_AN_IMAGE', `The upload is not an image. Please send a ${ACCEPTED} image.`);
+    const refusal = formatRefusal(bytes);
+    throw new ImageInputError(refusal.code, refusal.message);
   }
   const name = IMAGE_FORMAT_NAMES[format];
   const buffer = asBuffer(bytes);

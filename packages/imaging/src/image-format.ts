@@ -1,3 +1,6 @@
+// Sharp-free on purpose: services that only need to know what bytes are (the WAS) import this module as
+// `@petal/imaging/format` without loading a native image library.
+
 /** The raster formats Petal accepts. Anything else is refused before a decoder ever sees it. */
 export const IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'] as const;
 export type ImageFormat = (typeof IMAGE_FORMATS)[number];
@@ -98,4 +101,25 @@ function looksLikeSvg(bytes: Uint8Array): boolean {
   const head = new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(0, 4096));
   const trimmed = head.replace(/^\uFEFF/, '').trimStart();
   return trimmed.startsWith('<') && /<svg[\s>/]/i.test(trimmed);
+}
+
+/** "JPEG, PNG, WebP, GIF, AVIF, TIFF": the accepted formats, for messages. */
+export const ACCEPTED_FORMATS_TEXT = IMAGE_FORMATS.map((f) => IMAGE_FORMAT_NAMES[f]).join(', ');
+
+export interface FormatRefusal {
+  code: 'UNSUPPORTED_FORMAT' | 'NOT_AN_IMAGE';
+  /** Written for the person who uploaded the file. */
+  message: string;
+}
+
+/**
+ * Why bytes that `sniffImageFormat` does not accept are refused, in words for the person who sent them:
+ * an image in a format we refuse ("HEIC/HEIF images are not supported…") or no image at all. Every tier
+ * that refuses an upload says the same.
+ */
+export function formatRefusal(bytes: Uint8Array): FormatRefusal {
+  const refused = sniffRefusedImageFormat(bytes);
+  return refused !== undefined
+    ? { code: 'UNSUPPORTED_FORMAT', message: `${refused} images are not supported. Please send a ${ACCEPTED_FORMATS_TEXT} image.` }
+    : { code: 'NOT_AN_IMAGE', message: `The upload is not an image. Please send a ${ACCEPTED_FORMATS_TEXT} image.` };
 }

@@ -9,18 +9,6 @@ export type ImageInputErrorCode =
   | 'CORRUPT_IMAGE'
   | 'TOO_MANY_PIXELS';
 
-/**
- * The HTTP status a service should answer each code with. Kept here so the WAS and the endpoint agree;
- * 415 for "we cannot read this kind of file", 422 for "a kind we read, but these bytes are broken".
- */
-export const IMAGE_INPUT_ERROR_HTTP_STATUS: Readonly<Record<ImageInputErrorCode, number>> = {
-  EMPTY_INPUT: 400,
-  NOT_AN_IMAGE: 415,
-  UNSUPPORTED_FORMAT: 415,
-  CORRUPT_IMAGE: 422,
-  TOO_MANY_PIXELS: 413,
-};
-
 export interface ImageInputErrorOptions {
   /** The underlying decoder error, for logs; never shown to clients. */
   cause?: unknown;
@@ -39,13 +27,4 @@ export class ImageInputError extends Error {
     this.code = code;
     this.index = options.index;
   }
-
-  /** Suggested HTTP status for this refusal. */
-  get httpStatus(): number {
-    return IMAGE_INPUT_ERROR_HTTP_STATUS[this.code];
-  }
-}
-
-export function isImageInputError(err: unknown): err is ImageInputError {
-  return err instanceof ImageInputError;
 }

@@ -4,12 +4,13 @@ export {
   IMAGE_MIME_TYPES,
   sniffImageFormat,
   sniffRefusedImageFormat,
+  formatRefusal,
+  ACCEPTED_FORMATS_TEXT,
+  type FormatRefusal,
   type ImageFormat,
 } from './image-format.js';
 export {
   ImageInputError,
-  IMAGE_INPUT_ERROR_HTTP_STATUS,
-  isImageInputError,
   type ImageInputErrorCode,
   type ImageInputErrorOptions,
 } from './image-input-error.js';

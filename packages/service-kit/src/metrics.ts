@@ -11,8 +11,7 @@ export interface HttpMetrics {
  * A Prometheus registry with process metrics and per-route request counters/latency histograms, plus a
  * `GET /metrics` route. The route label is the route pattern, never the raw URL, so cardinality stays bounded.
  */
-export function registerHttpMetrics(app: FastifyInstance, prefix: string): HttpMetrics {
-  const registry = new Registry();
+export function registerHttpMetrics(app: FastifyInstance, prefix: string, registry = new Registry()): HttpMetrics {
   collectDefaultMetrics({ register: registry, prefix: `${prefix}_` });
   const labelNames = ['method', 'route', 'status'] as const;
   const requests = new Counter({

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Registry } from 'prom-client';
 import { installDraining } from './draining.js';
 import { installErrorHandler } from './error-handler.js';
 import { REQUEST_ID_HEADER } from './logger.js';
@@ -8,6 +9,8 @@ import { registerHttpMetrics, type HttpMetrics } from './metrics.js';
 export interface PetalServiceOptions {
   /** The service's name: metrics are `petal_<service>_…`. */
   service: string;
+  /** A registry the service already made (to build its own metrics before the plugin loads). */
+  registry?: Registry;
 }
 
 declare module 'fastify' {
@@ -27,7 +30,7 @@ export const metricPrefix = (service: string) => `petal_${service.replace(/[^a-z
  */
 async function petalServicePlugin(app: FastifyInstance, options: PetalServiceOptions): Promise<void> {
   installErrorHandler(app);
-  app.decorate('httpMetrics', registerHttpMetrics(app, metricPrefix(options.service)));
+  app.decorate('httpMetrics', registerHttpMetrics(app, metricPrefix(options.service), options.registry));
   // The id a caller can quote when reporting a problem; the same id is in every tier's logs.
   app.addHook('onSend', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
