@@ -1,24 +1,6 @@
 import { flowerByKey, flowerByNo, type Lang } from '@petal/catalog';
+import { TOP_CANDIDATES, type Candidate, type ClassifyAnswer } from '@petal/contracts';
 import type { EndpointPrediction } from './endpoint-client.js';
-
-export interface Candidate {
-  no: number;
-  key: string;
-  name: string;
-  probability: number;
-}
-
-export interface ClassifyAnswer {
-  /** The reference API's shape, kept so existing clients keep working. */
-  result: { no: number; name: string; acc: number; description: string };
-  top: Candidate[];
-  model: { name: string; version: string };
-  lang: Lang;
-  elapsedMs: number;
-  confident: boolean;
-}
-
-const TOP_K = 3;
 
 const NOT_SURE: Record<Lang, { name: (best: string) => string; description: (list: string) => string }> = {
   en: {
@@ -57,7 +39,7 @@ export function buildAnswer(
   const ranked = probabilities
     .map((p, index) => ({ p, index }))
     .sort((a, b) => b.p - a.p || a.index - b.index)
-    .slice(0, TOP_K)
+    .slice(0, TOP_CANDIDATES)
     .map(({ p, index }) => candidate(index, p, prediction.labels, lang));
   const best = ranked[0];
   if (!best) throw new Error('prediction without probabilities'); // excluded by the response schema

@@ -4,7 +4,8 @@ import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { HttpError, REQUEST_ID_HEADER, installErrorHandler, registerHttpMetrics, serverOptions } from '@petal/service-kit';
+import { WAS_ERRORS } from '@petal/contracts';
+import { REQUEST_ID_HEADER, createErrors, petalService, serverOptions } from '@petal/service-kit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { WasConfig } from './config.js';
 import { EndpointClient } from './endpoint-client.js';
@@ -21,6 +22,15 @@ export interface WasApp {
 
 const VERSION = '0.1.0';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The model endpoint client (the AWS SDK with deadlines, retries and a circuit breaker). */
+    endpoint: EndpointClient;
+  }
+}
+
+const fail = createErrors(WAS_ERRORS);
+
 /** Builds the WAS (not listening yet). The endpoint client is closed with the app. */
 export async function buildApp(config: WasConfig, serverOverrides: FastifyServerOptions = {}): Promise<WasApp> {
   const app = Fastify(
@@ -30,8 +40,7 @@ export async function buildApp(config: WasConfig, serverOverrides: FastifyServer
       ...serverOverrides,
     }),
   );
-  installErrorHandler(app);
-  const { registry } = registerHttpMetrics(app, 'was');
+  await app.register(petalService, { service: 'was' });
   const client = new EndpointClient({
     endpointName: config.endpointName,
     region: config.region,
@@ -45,14 +54,11 @@ export async function buildApp(config: WasConfig, serverOverrides: FastifyServer
     maxSockets: config.maxSockets,
     breakerFailureThreshold: config.breakerFailureThreshold,
     breakerCooldownMs: config.breakerCooldownMs,
-    metrics: createEndpointMetrics(registry),
+    metrics: createEndpointMetrics(app.httpMetrics.registry),
     log: app.log,
   });
+  app.decorate('endpoint', client);
   app.addHook('onClose', async () => client.destroy());
-  // The id a caller can quote when reporting a problem; the same id is in the WAS's and the endpoint's logs.
-  app.addHook('onSend', async (request, reply) => {
-    reply.header(REQUEST_ID_HEADER, request.id);
-  });
   app.addSchema(errorSchema);
 
   await app.register(helmet, {
@@ -69,7 +75,7 @@ export async function buildApp(config: WasConfig, serverOverrides: FastifyServer
     max: config.rateLimitMax,
     timeWindow: config.rateLimitWindowMs,
     errorResponseBuilder: (_request, context) =>
-      new HttpError(429, 'RATE_LIMITED', `rate limit exceeded (${context.max} requests per window); retry in ${context.after}`),
+      fail('RATE_LIMITED', `rate limit exceeded (${context.max} requests per window); retry in ${context.after}`),
   });
   await app.register(multipart, { limits: { fileSize: config.maxUploadBytes, files: 1 } });
 
@@ -98,10 +104,9 @@ export async function buildApp(config: WasConfig, serverOverrides: FastifyServer
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   }
 
-  await app.register(healthRoutes, { client, runtimeUrl: config.runtimeUrl, readyTimeoutMs: config.readyTimeoutMs });
+  await app.register(healthRoutes, { runtimeUrl: config.runtimeUrl, readyTimeoutMs: config.readyTimeoutMs });
   await app.register(flowerRoutes);
   await app.register(classifyRoutes, {
-    client,
     maxUploadBytes: config.maxUploadBytes,
     confidenceThreshold: config.confidenceThreshold,
     breakerCooldownMs: config.breakerCooldownMs,

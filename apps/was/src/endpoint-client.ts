@@ -1,19 +1,14 @@
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { z } from 'zod';
+import { checkContract, invocationAnswerSchema, type InvocationAnswer } from '@petal/contracts';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { EndpointCallError, classifyEndpointError, isEndpointFault, isRetryable } from './endpoint-errors.js';
 import { CIRCUIT_STATE_VALUE, type EndpointMetrics } from './metrics.js';
 import { withRetries } from './retry.js';
 
-/** The endpoint's JSON answer (apps/endpoint, `Accept: application/json`). */
-const predictionSchema = z.object({
-  predictions: z.array(z.array(z.number().min(0).max(1)).min(1)).min(1),
-  labels: z.array(z.string()).optional(),
-  model: z.object({ name: z.string(), version: z.string() }).partial().optional(),
-});
-export type EndpointPrediction = z.infer<typeof predictionSchema>;
+/** The endpoint's JSON answer (`Accept: application/json`), as the contract declares it. */
+export type EndpointPrediction = InvocationAnswer;
 
 export interface EndpointClientOptions {
   endpointName: string;
@@ -140,13 +135,13 @@ export class EndpointClient {
       } catch {
         throw new EndpointCallError('bad_response', 'the model endpoint answered with something that is not JSON');
       }
-      const parsed = predictionSchema.safeParse(json);
-      if (!parsed.success) {
-        throw new EndpointCallError('bad_response', 'the model endpoint answered without usable predictions');
+      const checked = checkContract(invocationAnswerSchema, json);
+      if (!checked.ok) {
+        this.options.log?.warn({ problem: checked.problem }, "the endpoint's answer does not match the invocation contract");
+        throw new EndpointCallError('bad_response', `the model endpoint answered without usable predictions (${checked.problem})`);
       }
-      const model = parsed.data.model;
-      if (model?.name && model.version) this.lastModel = { name: model.name, version: model.version };
-      return parsed.data;
+      if (checked.value.model) this.lastModel = checked.value.model;
+      return checked.value;
     } catch (err) {
       const failure = classifyEndpointError(err, controller.signal.aborted, this.options.timeoutMs);
       outcome = failure.kind;

@@ -3,5 +3,4 @@ export { loadWasConfig, type WasConfig } from './config.js';
 export { EndpointClient, type EndpointPrediction } from './endpoint-client.js';
 export { EndpointCallError, type EndpointFailureKind } from './endpoint-errors.js';
 export { CircuitBreaker, CircuitOpenError, type CircuitState } from './circuit-breaker.js';
-export { buildAnswer, type ClassifyAnswer } from './answer.js';
-export { sniffImageFormat, type ImageFormat } from './sniff.js';
+export { buildAnswer } from './answer.js';

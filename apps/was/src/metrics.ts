@@ -1,3 +1,4 @@
+import { metricPrefix } from '@petal/service-kit';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { CircuitState } from './circuit-breaker.js';
 
@@ -11,7 +12,7 @@ export interface EndpointMetrics {
 export const CIRCUIT_STATE_VALUE: Readonly<Record<CircuitState, number>> = { closed: 0, 'half-open': 1, open: 2 };
 
 /** Metrics about the WAS → model endpoint hop, registered next to service-kit's HTTP metrics. */
-export function createEndpointMetrics(registry: Registry, prefix = 'was'): EndpointMetrics {
+export function createEndpointMetrics(registry: Registry, prefix = metricPrefix('was')): EndpointMetrics {
   return {
     callDuration: new Histogram({
       name: `${prefix}_endpoint_call_duration_seconds`,

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { sniffImageFormat } from './sniff.js';
+import { sniffImageFormat } from '@petal/imaging/format';
 
 const base = () => sharp({ create: { width: 8, height: 8, channels: 3, background: '#3a7' } });
 

@@ -1,6 +1,9 @@
+import { WAS_ERRORS } from '@petal/contracts';
+import { IMAGE_MIME_TYPES, formatRefusal, sniffImageFormat, type ImageFormat } from '@petal/imaging/format';
+import { HttpError, createErrors } from '@petal/service-kit';
 import type { FastifyRequest } from 'fastify';
-import { HttpError } from '@petal/service-kit';
-import { MIME_TYPES, sniffImageFormat, type ImageFormat } from './sniff.js';
+
+const fail = createErrors(WAS_ERRORS);
 
 export interface Upload {
   bytes: Buffer;
@@ -25,7 +28,7 @@ export async function readImageUpload(request: FastifyRequest, maxBytes: number)
     for await (const part of parts) {
       if (part.type !== 'file') continue; // stray text fields are ignored
       if (part.fieldname !== UPLOAD_FIELD) {
-        throw new HttpError(400, 'UNEXPECTED_FIELD', `upload the image in the multipart field '${UPLOAD_FIELD}', not '${part.fieldname}'`);
+        throw fail('UNEXPECTED_FIELD', `upload the image in the multipart field '${UPLOAD_FIELD}', not '${part.fieldname}'`);
       }
       bytes = await part.toBuffer();
     }
@@ -33,23 +36,22 @@ export async function readImageUpload(request: FastifyRequest, maxBytes: number)
     if (err instanceof HttpError) throw err;
     switch (multipartErrorCode(err)) {
       case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
-        throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `send multipart/form-data with the image in field '${UPLOAD_FIELD}'`);
+        throw fail('UNSUPPORTED_MEDIA_TYPE', `send multipart/form-data with the image in field '${UPLOAD_FIELD}'`);
       case 'FST_REQ_FILE_TOO_LARGE':
-        throw new HttpError(413, 'FILE_TOO_LARGE', `the image is larger than ${maxBytes} bytes`);
+        throw fail('FILE_TOO_LARGE', `the image is larger than ${maxBytes} bytes`);
       case 'FST_FILES_LIMIT':
-        throw new HttpError(400, 'TOO_MANY_FILES', 'send exactly one image per request');
+        throw fail('TOO_MANY_FILES');
       case 'FST_PARTS_LIMIT':
       case 'FST_FIELDS_LIMIT':
-        throw new HttpError(400, 'TOO_MANY_PARTS', 'the form has too many fields');
+        throw fail('TOO_MANY_PARTS');
       default:
-        throw new HttpError(400, 'BAD_MULTIPART', 'the multipart body could not be read');
+        throw fail('BAD_MULTIPART');
     }
   }
-  if (bytes === undefined) throw new HttpError(400, 'MISSING_FILE', `no image in multipart field '${UPLOAD_FIELD}'`);
-  if (bytes.length === 0) throw new HttpError(400, 'EMPTY_FILE', 'the uploaded file is empty');
+  if (bytes === undefined) throw fail('MISSING_FILE', `no image in multipart field '${UPLOAD_FIELD}'`);
+  if (bytes.length === 0) throw fail('EMPTY_FILE');
   const format = sniffImageFormat(bytes);
-  if (!format) {
-    throw new HttpError(415, 'UNSUPPORTED_IMAGE_TYPE', `not a supported image; send one of: ${Object.keys(MIME_TYPES).join(', ')}`);
-  }
-  return { bytes, format, mimeType: MIME_TYPES[format] };
+  // The same words the endpoint's decoder would use ("HEIC/HEIF images are not supported…"), without decoding.
+  if (!format) throw fail('UNSUPPORTED_IMAGE_TYPE', formatRefusal(bytes).message);
+  return { bytes, format, mimeType: IMAGE_MIME_TYPES[format] };
 }

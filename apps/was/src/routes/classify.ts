@@ -1,14 +1,15 @@
 import { negotiateLang, type Lang } from '@petal/catalog';
-import { HttpError } from '@petal/service-kit';
+import { WAS_ERRORS } from '@petal/contracts';
+import { createErrors, type HttpError } from '@petal/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { buildAnswer } from '../answer.js';
-import type { EndpointClient } from '../endpoint-client.js';
 import { EndpointCallError } from '../endpoint-errors.js';
 import { classifyErrors, classifyResponse, langQuery } from '../schemas.js';
 import { readImageUpload } from '../upload.js';
 
+const fail = createErrors(WAS_ERRORS);
+
 export interface ClassifyRouteOptions {
-  client: EndpointClient;
   maxUploadBytes: number;
   confidenceThreshold: number;
   breakerCooldownMs: number;
@@ -20,20 +21,20 @@ const retryAfterSeconds = (ms: number) => String(Math.max(1, Math.ceil(ms / 1000
 export function endpointErrorToHttp(err: EndpointCallError, cooldownMs: number): HttpError {
   switch (err.kind) {
     case 'bad_input':
-      return new HttpError(422, 'IMAGE_REJECTED', `the model could not use this image: ${err.message}`);
+      return fail('IMAGE_REJECTED', `the model could not use this image: ${err.message}`);
     case 'timeout':
-      return new HttpError(504, 'ENDPOINT_TIMEOUT', err.message);
+      return fail('ENDPOINT_TIMEOUT', err.message);
     case 'circuit_open':
-      return new HttpError(503, 'ENDPOINT_UNAVAILABLE', err.message, {
-        'retry-after': retryAfterSeconds(err.options.retryAfterMs ?? cooldownMs),
+      return fail('ENDPOINT_UNAVAILABLE', err.message, {
+        headers: { 'retry-after': retryAfterSeconds(err.options.retryAfterMs ?? cooldownMs) },
       });
     case 'unavailable':
     case 'not_found':
-      return new HttpError(503, 'ENDPOINT_UNAVAILABLE', err.message, { 'retry-after': retryAfterSeconds(cooldownMs) });
+      return fail('ENDPOINT_UNAVAILABLE', err.message, { headers: { 'retry-after': retryAfterSeconds(cooldownMs) } });
     case 'model_failed':
-      return new HttpError(502, 'MODEL_FAILED', err.message);
+      return fail('MODEL_FAILED', err.message);
     case 'bad_response':
-      return new HttpError(502, 'BAD_GATEWAY', err.message);
+      return fail('BAD_GATEWAY', err.message);
   }
 }
 
@@ -54,11 +55,12 @@ export async function classifyRoutes(app: FastifyInstance, options: ClassifyRout
     async (request, reply) => {
       const started = performance.now();
       const lang = request.query.lang ?? negotiateLang(request.headers['accept-language']);
-      if (options.client.circuitState === 'open') {
+      const client = app.endpoint;
+      if (client.circuitState === 'open') {
         // Fail before reading up to 6 MB of upload that could not be classified anyway.
         throw endpointErrorToHttp(
           new EndpointCallError('circuit_open', 'the model endpoint is unavailable (circuit open)', {
-            retryAfterMs: options.client.breaker.retryAfterMs(),
+            retryAfterMs: client.breaker.retryAfterMs(),
           }),
           options.breakerCooldownMs,
         );
@@ -66,7 +68,7 @@ export async function classifyRoutes(app: FastifyInstance, options: ClassifyRout
       const upload = await readImageUpload(request, options.maxUploadBytes);
       let prediction;
       try {
-        prediction = await options.client.invoke(upload.bytes, { requestId: request.id, contentType: upload.mimeType });
+        prediction = await client.invoke(upload.bytes, { requestId: request.id, contentType: upload.mimeType });
       } catch (err) {
         if (err instanceof EndpointCallError) {
           request.log.warn({ kind: err.kind, reason: err.message }, 'endpoint call failed');

@@ -1,7 +1,10 @@
 import { FLOWERS, flowerByNo, localize, negotiateLang, type Lang } from '@petal/catalog';
-import { HttpError } from '@petal/service-kit';
+import { WAS_ERRORS } from '@petal/contracts';
+import { createErrors } from '@petal/service-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errorRef, flowerParams, flowerResponse, flowersResponse, langQuery } from '../schemas.js';
+
+const fail = createErrors(WAS_ERRORS);
 
 type LangRequest = FastifyRequest<{ Querystring: { lang?: Lang } }>;
 const pickLang = (request: LangRequest): Lang => request.query.lang ?? negotiateLang(request.headers['accept-language']);
@@ -38,7 +41,7 @@ export async function flowerRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const lang = pickLang(request);
       const flower = flowerByNo(request.params.no);
-      if (!flower) throw new HttpError(404, 'FLOWER_NOT_FOUND', `no flower with id ${request.params.no}`);
+      if (!flower) throw fail('FLOWER_NOT_FOUND', `no flower with id ${request.params.no}`);
       reply.header('content-language', lang).header('vary', 'Accept-Language');
       return { lang, flower: localize(flower, lang) };
     },

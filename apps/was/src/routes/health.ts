@@ -1,9 +1,8 @@
+import type { HealthBody, WasReadiness } from '@petal/contracts';
 import type { FastifyInstance } from 'fastify';
-import type { EndpointClient } from '../endpoint-client.js';
 import { healthResponse, readyResponse } from '../schemas.js';
 
 export interface HealthRouteOptions {
-  client: EndpointClient;
   /** Local runtime URL whose `/ping` says whether the endpoint is up; undefined on AWS. */
   runtimeUrl: string | undefined;
   readyTimeoutMs: number;
@@ -29,7 +28,7 @@ export async function healthRoutes(app: FastifyInstance, options: HealthRouteOpt
   app.get(
     '/health',
     { config: { rateLimit: false }, schema: { summary: 'Liveness', tags: ['health'], response: { 200: healthResponse } } },
-    async () => ({ status: 'ok' }),
+    async (): Promise<HealthBody> => ({ status: 'ok' }),
   );
 
   app.get(
@@ -38,12 +37,13 @@ export async function healthRoutes(app: FastifyInstance, options: HealthRouteOpt
       config: { rateLimit: false },
       schema: { summary: 'Readiness: can the model endpoint be reached?', tags: ['health'], response: { 200: readyResponse, 503: readyResponse } },
     },
-    async (_request, reply) => {
-      const circuit = options.client.circuitState;
+    async (_request, reply): Promise<WasReadiness> => {
+      const client = app.endpoint;
+      const circuit = client.circuitState;
       const endpoint = options.runtimeUrl === undefined ? 'not_checked' : (await ping(options.runtimeUrl, options.readyTimeoutMs)) ? 'reachable' : 'unreachable';
       const ready = circuit !== 'open' && endpoint !== 'unreachable';
       reply.code(ready ? 200 : 503);
-      const model = options.client.lastModel;
+      const model = client.lastModel;
       return { status: ready ? 'ready' : 'not_ready', checks: { circuit, endpoint }, ...(model ? { model } : {}) };
     },
   );
