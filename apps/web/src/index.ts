@@ -1,3 +1,3 @@
 export { buildApp, type BuildOptions } from './server/app.js';
 export { loadWebConfig, webConfigSchema, type WebConfig } from './server/config.js';
-export type * from './shared/api-types.js';
+

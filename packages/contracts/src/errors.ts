@@ -93,7 +93,10 @@ export const WAS_ERRORS = defineErrors({
  */
 export const WEB_ERRORS = defineErrors({
   ...COMMON_ERRORS,
+  /** A 4xx from the WAS without the contract's error body: the status is kept, the body replaced. */
+  UPSTREAM_ERROR: { status: 400, message: 'the classification service refused the request' },
   BAD_GATEWAY: { status: 502, message: 'the classification service answered in a way the web tier cannot use' },
+  UI_NOT_BUILT: { status: 503, message: 'the web UI has not been built: run `npm run build -w @petal/web`' },
   UPSTREAM_UNAVAILABLE: { status: 503, message: 'the classification service cannot be reached right now' },
   UPSTREAM_TIMEOUT: { status: 504, message: 'the classification service did not answer in time' },
 });

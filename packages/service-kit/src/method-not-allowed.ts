@@ -18,5 +18,7 @@ export function trackRouteMethods(app: FastifyInstance): (method: string, path: 
       }
     }
   });
-  return (method, path) => [...methods].filter((m) => m !== method && router.find(m as FindMyWay.HTTPMethod, path) !== null);
+  const matches = (method: string, path: string) => methods.has(method) && router.find(method as FindMyWay.HTTPMethod, path) !== null;
+  // A route for this very method that still found nothing (a static file that is not there) is a 404.
+  return (method, path) => (matches(method, path) ? [] : [...methods].filter((m) => matches(m, path)));
 }

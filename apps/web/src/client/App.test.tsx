@@ -1,7 +1,8 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ClassifyResponse, Lang, StatusResponse } from '../shared/api-types.js';
+import type { Lang } from '@petal/catalog';
+import type { ClassifyAnswer, StatusAnswer } from '@petal/contracts';
 import { App } from './App.js';
 import { ApiCallError, type ApiClient } from './lib/api-client.js';
 import { LANG_STORAGE_KEY } from './lib/i18n.js';
@@ -12,11 +13,11 @@ import { RECENT_STORAGE_KEY } from './lib/recent-history.js';
 interface Call {
   fileName: string;
   lang: Lang;
-  resolve: (r: ClassifyResponse) => void;
+  resolve: (r: ClassifyAnswer) => void;
   reject: (e: unknown) => void;
 }
 
-function controllableApi(status?: StatusResponse) {
+function controllableApi(status?: StatusAnswer) {
   const calls: Call[] = [];
   const api: ApiClient = {
     classify: (_image, fileName, lang) => new Promise((resolve, reject) => calls.push({ fileName, lang, resolve, reject })),
@@ -28,7 +29,7 @@ function controllableApi(status?: StatusResponse) {
   return { api, calls };
 }
 
-const bellflower = (acc: number, confident: boolean): ClassifyResponse => ({
+const bellflower = (acc: number, confident: boolean): ClassifyAnswer => ({
   result: { no: 1, name: 'Bellflower', acc, description: 'Campanula: nodding or upturned bell-shaped blossoms' },
   top: [
     { no: 1, key: 'bellflower', name: 'Bellflower', probability: acc },
@@ -165,7 +166,7 @@ describe('the classifier UI', () => {
   });
 
   it('shows the system status view from #status, and says so when it cannot load it', async () => {
-    const status: StatusResponse = {
+    const status: StatusAnswer = {
       web: { state: 'up', uptimeS: 5, version: '0.1.0' },
       was: { state: 'degraded', ready: false, latencyMs: 3, detail: 'alive but not ready to classify' },
       endpoint: { state: 'down', detail: 'unreachable' },

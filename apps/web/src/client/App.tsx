@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { Lang } from '../shared/api-types.js';
+import type { Lang } from '@petal/catalog';
 import { createApiClient, type ApiClient } from './lib/api-client.js';
 import { initialLang, LANGS, messagesFor, rememberLang } from './lib/i18n.js';
 import { ClassifyView, type ClassifyViewProps } from './components/ClassifyView.js';

@@ -1,5 +1,5 @@
 import { createContext, useContext } from 'react';
-import type { Lang } from '../shared/api-types.js';
+import type { Lang } from '@petal/catalog';
 import { messagesFor } from './lib/i18n.js';
 import type { Messages } from './lib/messages.js';
 

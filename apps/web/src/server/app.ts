@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { installErrorHandler, registerHttpMetrics, serverOptions } from '@petal/service-kit';
+import { metricPrefix, petalService, serverOptions } from '@petal/service-kit';
 import type { WebConfig } from './config.js';
-import { registerProxyRoutes } from './proxy-routes.js';
+import { registerProxyRoutes, type ModelSightings } from './proxy-routes.js';
 import { registerSecurityHeaders } from './security.js';
 import { registerStaticUi } from './static-ui.js';
 import { registerStatusRoute } from './status-route.js';
@@ -35,13 +35,12 @@ export async function buildApp(config: WebConfig, options: BuildOptions = {}): P
       requestTimeout: config.WAS_TIMEOUT_MS + 30_000,
     }),
   );
-  installErrorHandler(app);
-  const http = registerHttpMetrics(app, 'petal_web');
-  const upstream = createUpstreamMetrics(http.registry, 'petal_web');
+  await app.register(petalService, { service: 'web' });
+  const upstream = createUpstreamMetrics(app.httpMetrics.registry, metricPrefix('web'));
   await registerSecurityHeaders(app);
 
   app.get('/health', async () => ({ status: 'ok', service: 'web', version: VERSION }));
-  const sightings = { last: null };
+  const sightings: ModelSightings = { last: null };
   registerStatusRoute(app, config, upstream, VERSION, sightings);
   await app.register(async (scope) => registerProxyRoutes(scope, config, upstream, sightings));
   await registerStaticUi(app, config.CLIENT_DIR);

@@ -1,10 +1,21 @@
+import {
+  WEB_ERRORS,
+  checkContract,
+  classifyAnswerSchema,
+  errorBodySchema,
+  flowerAnswerSchema,
+  flowersAnswerSchema,
+  type ModelInfo,
+} from '@petal/contracts';
+import { REQUEST_ID_HEADER, createErrors, errorBody } from '@petal/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError, REQUEST_ID_HEADER, errorBody } from '@petal/service-kit';
+import type { z } from 'zod/mini';
 import type { WebConfig } from './config.js';
-import { UpstreamError, callUpstream, isErrorBody, parseJson } from './upstream.js';
+import { fromIdentity } from './model-info.js';
+import { UpstreamError, callUpstream, parseJson } from './upstream.js';
 import type { UpstreamMetrics } from './upstream-metrics.js';
-import { extractModelInfo } from './model-info.js';
-import type { ModelInfo } from '../shared/api-types.js';
+
+const fail = createErrors(WEB_ERRORS);
 
 /**
  * The model named in the latest classification answer. On AWS the web tier cannot reach the SageMaker
@@ -42,20 +53,28 @@ function queryString(request: FastifyRequest): string {
   return q === -1 ? '' : request.url.slice(q);
 }
 
+interface Relay<T> {
+  path: string;
+  /** The contract of the WAS's 2xx answer on this route. */
+  answer: z.ZodMiniType<T>;
+  body?: Buffer;
+  /** Called with each valid 2xx answer. */
+  onAnswer?: (answer: T) => void;
+}
+
 /**
- * Relays one request to the WAS and its answer back. WAS answers pass through with their status; an
- * answer that is not the JSON the contract promises becomes a 502 so the browser always gets
- * `{"error": {...}}` to show.
+ * Relays one request to the WAS and its answer back. Answers that keep the contract (the route's answer
+ * schema for 2xx, the error body otherwise) pass through with their status; one that does not becomes a
+ * 502 naming the field that was wrong (a 4xx keeps its status), so the browser always gets either a
+ * contract answer or `{"error": {...}}` to show.
  */
-async function relay(
+async function relay<T>(
   app: FastifyInstance,
   config: WebConfig,
   metrics: UpstreamMetrics,
   request: FastifyRequest,
   reply: FastifyReply,
-  path: string,
-  body?: Buffer,
-  sightings?: ModelSightings,
+  { path, answer, body, onAnswer }: Relay<T>,
 ) {
   const route = request.routeOptions.url ?? path;
   let outcome = 'error';
@@ -76,13 +95,23 @@ async function relay(
       const value = upstream.headers.get(name);
       if (value) reply.header(name, value);
     }
-    if (json === undefined || (upstream.status >= 400 && !isErrorBody(json))) {
-      app.log.warn({ status: upstream.status, path, requestId: request.id }, 'WAS answered without the JSON contract');
-      const status = upstream.status >= 400 && upstream.status < 500 ? upstream.status : 502;
-      return reply.code(status).send(errorBody(status === 502 ? 'BAD_GATEWAY' : 'UPSTREAM_ERROR', `the classification service answered ${upstream.status}`));
+    const ok = upstream.status >= 200 && upstream.status < 300;
+    const checked = json === undefined ? { ok: false as const, problem: 'not JSON' } : checkContract<unknown>(ok ? answer : errorBodySchema, json);
+    if (!checked.ok) {
+      app.log.warn({ status: upstream.status, path, requestId: request.id, problem: checked.problem }, 'WAS answered outside the contract');
+      const clientError = upstream.status >= 400 && upstream.status < 500;
+      return reply
+        .code(clientError ? upstream.status : WEB_ERRORS.BAD_GATEWAY.status)
+        .send(
+          errorBody(
+            clientError ? 'UPSTREAM_ERROR' : 'BAD_GATEWAY',
+            `the classification service answered ${upstream.status} outside its contract (${checked.problem})`,
+          ),
+        );
     }
-    if (sightings && upstream.status === 200) sightings.last = extractModelInfo(json, 'was') ?? sightings.last;
-    return reply.code(upstream.status).type('application/json; charset=utf-8').send(json);
+    if (ok) onAnswer?.(checked.value as T);
+    // The checked value, not the raw JSON: fields the contract does not know stay behind.
+    return reply.code(upstream.status).type('application/json; charset=utf-8').send(checked.value);
   } catch (err) {
     if (err instanceof UpstreamError) {
       outcome = err.reason;
@@ -110,10 +139,10 @@ export async function registerProxyRoutes(app: FastifyInstance, config: WebConfi
   app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: config.MAX_UPLOAD_BYTES }, (_req, body, done) => done(null, body));
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
 
-  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, _request, reply) => {
+  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }) => {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       const mb = (config.MAX_UPLOAD_BYTES / (1024 * 1024)).toFixed(0);
-      return reply.code(413).send(errorBody('PAYLOAD_TOO_LARGE', `the photo is larger than the ${mb} MB the service accepts`));
+      throw fail('PAYLOAD_TOO_LARGE', `the photo is larger than the ${mb} MB the service accepts`);
     }
     throw err; // everything else: service-kit's handler in the parent scope
   });
@@ -121,14 +150,21 @@ export async function registerProxyRoutes(app: FastifyInstance, config: WebConfi
   app.post('/classify/image', async (request, reply) => {
     const contentType = request.headers['content-type'] ?? '';
     if (!Buffer.isBuffer(request.body) || !contentType.toLowerCase().startsWith('multipart/form-data')) {
-      throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the photo as multipart/form-data in the field "file"');
+      throw fail('UNSUPPORTED_MEDIA_TYPE', 'send the photo as multipart/form-data in the field "file"');
     }
-    return relay(app, config, metrics, request, reply, '/classify/image', request.body, sightings);
+    return relay(app, config, metrics, request, reply, {
+      path: '/classify/image',
+      answer: classifyAnswerSchema,
+      body: request.body,
+      onAnswer: (answer) => {
+        sightings.last = fromIdentity(answer.model);
+      },
+    });
   });
 
-  app.get('/flowers', async (request, reply) => relay(app, config, metrics, request, reply, '/flowers'));
+  app.get('/flowers', async (request, reply) => relay(app, config, metrics, request, reply, { path: '/flowers', answer: flowersAnswerSchema }));
 
   app.get<{ Params: { no: string } }>('/flowers/:no', async (request, reply) =>
-    relay(app, config, metrics, request, reply, `/flowers/${encodeURIComponent(request.params.no)}`),
+    relay(app, config, metrics, request, reply, { path: `/flowers/${encodeURIComponent(request.params.no)}`, answer: flowerAnswerSchema }),
   );
 }

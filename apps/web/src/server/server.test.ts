@@ -7,11 +7,13 @@ import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClassifyAnswer, EndpointModels, EndpointPing, ErrorBody, FlowerAnswer, FlowersAnswer, WasReadiness } from '@petal/contracts';
 import { buildApp } from './app.js';
 import { loadWebConfig } from './config.js';
 
 // A stand-in WAS on loopback that really parses the multipart the BFF relays, so the tests see what
-// arrives at the WAS (bytes, headers), and can answer with each status of the WAS contract.
+// arrives at the WAS (bytes, headers), and can answer with each status of the WAS contract. Its answers
+// are typed by @petal/contracts, so they are what the real WAS sends.
 interface Seen {
   fileBytes?: Buffer;
   fileName?: string;
@@ -24,16 +26,18 @@ async function startStandInWas(options: { readyNamesModel?: boolean } = {}) {
   const was = Fastify({ logger: false });
   await was.register(multipart, { limits: { fileSize: 6 * 1024 * 1024 } });
   was.get('/health', async () => ({ status: 'ok' }));
-  was.get('/health/ready', async () =>
-    options.readyNamesModel === false
-      ? { status: 'ready', checks: { circuit: 'closed', endpoint: 'reachable' } } // what apps/was answers
-      : { status: 'ready', endpoint: { status: 'ok' }, model: { name: 'flower-classifier', version: '3', metrics: { accuracy: 0.94 } } },
-  );
-  was.get('/flowers', async (req) => ({ lang: (req.query as { lang?: string }).lang ?? 'en', flowers: [{ no: 0, key: 'astilbe', name: 'Astilbe' }] }));
+  was.get('/health/ready', async (): Promise<WasReadiness> => ({
+    status: 'ready',
+    checks: { circuit: 'closed', endpoint: 'reachable' },
+    // Before its first classification the WAS names no model.
+    ...(options.readyNamesModel === false ? {} : { model: { name: 'flower-classifier', version: '3' } }),
+  }));
+  const astilbe = { no: 0, key: 'astilbe', name: 'Astilbe', description: 'plumes' };
+  was.get('/flowers', async (req): Promise<FlowersAnswer> => ({ lang: (req.query as { lang?: string }).lang === 'ko' ? 'ko' : 'en', flowers: [astilbe] }));
   was.get('/flowers/:no', async (req, reply) => {
     const no = (req.params as { no: string }).no;
-    if (no !== '0') return reply.code(404).send({ error: { code: 'FLOWER_NOT_FOUND', message: `no flower ${no}` } });
-    return { no: 0, key: 'astilbe', name: 'Astilbe' };
+    if (no !== '0') return reply.code(404).send({ error: { code: 'FLOWER_NOT_FOUND', message: `no flower ${no}` } } satisfies ErrorBody);
+    return { lang: 'en', flower: astilbe } satisfies FlowerAnswer;
   });
   was.post('/classify/image', async (req, reply) => {
     const entry: Seen = { headers: req.headers, query: req.query as Record<string, string> };
@@ -43,19 +47,22 @@ async function startStandInWas(options: { readyNamesModel?: boolean } = {}) {
     entry.fileBytes = await file.toBuffer();
     entry.fileName = file.filename;
     const mode = entry.query.mode;
-    if (mode === 'busy') return reply.code(503).header('retry-after', '7').send({ error: { code: 'MODEL_BUSY', message: 'busy' } });
+    if (mode === 'busy') return reply.code(503).header('retry-after', '7').send({ error: { code: 'ENDPOINT_UNAVAILABLE', message: 'busy' } });
     if (mode === 'html') return reply.code(500).type('text/html').send('<h1>oops</h1>');
+    if (mode === 'html4xx') return reply.code(403).type('text/html').send('<h1>forbidden</h1>');
     if (mode === 'slow') await new Promise((r) => setTimeout(r, 1_500));
     if (mode === 'notimage') return reply.code(415).send({ error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'not an image' } });
-    return {
+    const answer: ClassifyAnswer = {
       result: { no: 0, name: 'Astilbe', acc: 0.91, description: 'plumes' },
       top: [{ no: 0, key: 'astilbe', name: 'Astilbe', probability: 0.91 }],
       model: { name: 'flower-classifier', version: '3' },
       lang: req.headers['accept-language']?.startsWith('ko') ? 'ko' : 'en',
       elapsedMs: 12,
       confident: true,
-      bytes: entry.fileBytes.length,
     };
+    // A WAS that drifted from the contract: a percentage string where a probability belongs.
+    if (mode === 'drifted') return { ...answer, result: { ...answer.result, acc: '91%' } };
+    return answer;
   });
   await was.listen({ port: 0, host: '127.0.0.1' });
   return { was, seen, url: `http://127.0.0.1:${(was.server.address() as AddressInfo).port}` };
@@ -149,7 +156,7 @@ describe('web BFF against a stand-in WAS', () => {
     const busy = await fetch(`${base}/classify/image?mode=busy`, { method: 'POST', body: form(jpeg) });
     expect(busy.status).toBe(503);
     expect(busy.headers.get('retry-after')).toBe('7');
-    expect(await busy.json()).toEqual({ error: { code: 'MODEL_BUSY', message: 'busy' } });
+    expect(await busy.json()).toEqual({ error: { code: 'ENDPOINT_UNAVAILABLE', message: 'busy' } });
     const notImage = await fetch(`${base}/classify/image?mode=notimage`, { method: 'POST', body: form(Buffer.from('hello'), 'a.txt', 'text/plain') });
     expect(notImage.status).toBe(415);
     expect(((await notImage.json()) as { error: { code: string } }).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
@@ -159,6 +166,18 @@ describe('web BFF against a stand-in WAS', () => {
     const res = await fetch(`${base}/classify/image?mode=html`, { method: 'POST', body: form(jpeg) });
     expect(res.status).toBe(502);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('BAD_GATEWAY');
+  });
+
+  it('checks WAS answers against the contract and names the field that broke it', async () => {
+    const drifted = await fetch(`${base}/classify/image?mode=drifted`, { method: 'POST', body: form(jpeg) });
+    expect(drifted.status).toBe(502);
+    const body = (await drifted.json()) as ErrorBody;
+    expect(body.error.code).toBe('BAD_GATEWAY');
+    expect(body.error.message).toContain('result.acc: expected number, got string');
+    // A 4xx without the error body keeps its status (the request was refused) and gets one.
+    const refused = await fetch(`${base}/classify/image?mode=html4xx`, { method: 'POST', body: form(jpeg) });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as ErrorBody).error.code).toBe('UPSTREAM_ERROR');
   });
 
   it('answers 504 when the WAS overruns the deadline', async () => {
@@ -189,7 +208,7 @@ describe('web BFF against a stand-in WAS', () => {
     expect(list.status).toBe(200);
     expect(((await list.json()) as { lang: string }).lang).toBe('ko');
     const one = await fetch(`${base}/flowers/0`);
-    expect(((await one.json()) as { key: string }).key).toBe('astilbe');
+    expect(((await one.json()) as FlowerAnswer).flower.key).toBe('astilbe');
     const missing = await fetch(`${base}/flowers/99`);
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('FLOWER_NOT_FOUND');
@@ -225,7 +244,8 @@ describe('web BFF against a stand-in WAS', () => {
     expect(status.web!.state).toBe('up');
     expect(status.was).toMatchObject({ state: 'up', ready: true });
     expect(status.endpoint!.state).toBe('up');
-    expect(status.model).toMatchObject({ name: 'flower-classifier', version: '3', accuracy: 0.94, source: 'was' });
+    // The WAS knows the model's identity, not its evaluation: accuracy comes from the endpoint's /models.
+    expect(status.model).toEqual({ name: 'flower-classifier', version: '3', source: 'was' });
   });
 
   it('exposes Prometheus metrics including the upstream latency', async () => {
@@ -243,8 +263,22 @@ describe('web BFF when the tiers behind it are down', () => {
 
   beforeAll(async () => {
     endpoint = Fastify({ logger: false });
-    endpoint.get('/ping', async () => ({ status: 'Healthy' }));
-    endpoint.get('/models', async () => ({ models: [{ name: 'flower-classifier', version: '7', labels: ['astilbe'], metrics: { accuracy: 0.9 } }] }));
+    const served = {
+      name: 'flower-classifier',
+      version: '7',
+      labels: ['astilbe'],
+      inputSize: 224,
+      location: 'models/flower-classifier',
+      loadedAt: new Date().toISOString(),
+      metrics: { testAccuracy: 0.9 },
+    };
+    endpoint.get('/ping', async (): Promise<EndpointPing> => ({ status: 'ready', model: served }));
+    endpoint.get('/models', async (): Promise<EndpointModels> => ({
+      status: 'ready',
+      model: served,
+      endpointName: 'image-classifier',
+      queue: { depth: 0, inFlight: 0, retiringLeases: 0 },
+    }));
     const endpointUrl = await listen(endpoint);
     const config = loadWebConfig({ WAS_URL: await deadUrl(), ENDPOINT_URL: endpointUrl, CLIENT_DIR: join(tmpdir(), 'petal-no-such-build'), STATUS_TIMEOUT_MS: '500' });
     web = await buildApp(config, { logger: false });

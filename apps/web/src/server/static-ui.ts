@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
-import { errorBody } from '@petal/service-kit';
+import { WEB_ERRORS, errorBody } from '@petal/contracts';
 
 /** Vite content-hashes everything under /assets, so those bytes never change under their name. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -18,7 +18,7 @@ export async function registerStaticUi(app: FastifyInstance, clientDir: string):
   if (!existsSync(join(clientDir, 'index.html'))) {
     app.log.warn({ clientDir }, 'UI build not found; run `npm run build -w @petal/web`');
     app.get('/', async (_request, reply) =>
-      reply.code(503).send(errorBody('UI_NOT_BUILT', 'the web UI has not been built: run `npm run build -w @petal/web`')),
+      reply.code(WEB_ERRORS.UI_NOT_BUILT.status).send(errorBody('UI_NOT_BUILT', WEB_ERRORS.UI_NOT_BUILT.message)),
     );
     return false;
   }

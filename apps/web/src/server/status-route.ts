@@ -1,7 +1,7 @@
+import type { ComponentStatus, ModelInfo, StatusAnswer } from '@petal/contracts';
 import type { FastifyInstance } from 'fastify';
-import type { ComponentStatus, ModelInfo, StatusResponse } from '../shared/api-types.js';
 import type { WebConfig } from './config.js';
-import { endpointStateFromReadiness, extractModelInfo } from './model-info.js';
+import { endpointStateFromPing, endpointStateFromReadiness, modelFromEndpoint, modelFromWasReadiness } from './model-info.js';
 import { UpstreamError, callUpstream, parseJson } from './upstream.js';
 import type { UpstreamMetrics } from './upstream-metrics.js';
 import type { ModelSightings } from './proxy-routes.js';
@@ -38,7 +38,7 @@ async function probe(service: string, url: string, timeoutMs: number, metrics: U
  */
 export function registerStatusRoute(app: FastifyInstance, config: WebConfig, metrics: UpstreamMetrics, version: string, sightings: ModelSightings) {
   const startedAt = Date.now();
-  app.get('/api/status', async (_request, reply): Promise<StatusResponse> => {
+  app.get('/api/status', async (request, reply): Promise<StatusAnswer> => {
     const t = config.STATUS_TIMEOUT_MS;
     const endpointUrl = config.ENDPOINT_URL;
     const [wasHealth, wasReady, ping, models] = await Promise.all([
@@ -48,7 +48,7 @@ export function registerStatusRoute(app: FastifyInstance, config: WebConfig, met
       endpointUrl ? probe('endpoint', `${endpointUrl}/models`, t, metrics, 'endpoint', '/models') : undefined,
     ]);
 
-    const was: StatusResponse['was'] = { ...wasHealth.status, ready: wasReady.ok };
+    const was: StatusAnswer['was'] = { ...wasHealth.status, ready: wasReady.ok };
     if (wasHealth.ok && !wasReady.ok) {
       was.state = 'degraded';
       was.detail = 'alive but not ready to classify';
@@ -58,7 +58,7 @@ export function registerStatusRoute(app: FastifyInstance, config: WebConfig, met
     if (ping) {
       endpoint = ping.status;
       // The endpoint answers /ping 503 while its model loads (SageMaker's contract): starting, not broken.
-      const said = endpointStateFromReadiness({ endpoint: ping.body });
+      const said = endpointStateFromPing(ping.body);
       if (!ping.ok && said === 'degraded') endpoint = { ...ping.status, state: 'degraded', detail: 'model loading' };
     } else {
       // No direct line to the endpoint: infer from what the WAS's readiness check says about it.
@@ -69,9 +69,12 @@ export function registerStatusRoute(app: FastifyInstance, config: WebConfig, met
     }
 
     let model: ModelInfo | null = null;
-    if (models?.ok) model = extractModelInfo(models.body, 'endpoint');
-    model ??= extractModelInfo(wasReady.body, 'was');
-    if (model === null && wasHealth.ok) model = extractModelInfo(wasHealth.body, 'was');
+    if (models?.ok) {
+      const read = modelFromEndpoint(models.body);
+      if (read.problem) request.log.warn({ problem: read.problem }, "the endpoint's /models does not match the contract");
+      model = read.value ?? null;
+    }
+    model ??= modelFromWasReadiness(wasReady.body);
     // Last resort: the model the latest classification through this web task named (no accuracy there).
     model ??= sightings.last;
 

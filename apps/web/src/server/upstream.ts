@@ -1,3 +1,4 @@
+import { WEB_ERRORS, errorBodySchema, type ErrorBody, type WebErrorCode } from '@petal/contracts';
 import { HttpError } from '@petal/service-kit';
 
 export interface UpstreamRequest {
@@ -20,12 +21,12 @@ export interface UpstreamResponse {
 /** What went wrong reaching a tier behind the BFF, in the words the browser and the logs need. */
 export class UpstreamError extends HttpError {
   constructor(
-    statusCode: 502 | 503 | 504,
-    code: string,
+    code: Extract<WebErrorCode, 'BAD_GATEWAY' | 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_TIMEOUT'>,
     message: string,
     readonly reason: 'unreachable' | 'timeout' | 'bad_response',
   ) {
-    super(statusCode, code, message, statusCode === 503 ? { 'retry-after': '5' } : {});
+    const { status } = WEB_ERRORS[code];
+    super(status, code, message, status === 503 ? { 'retry-after': '5' } : {});
     this.name = 'UpstreamError';
   }
 }
@@ -64,14 +65,14 @@ export async function callUpstream(service: string, req: UpstreamRequest): Promi
     return { status: response.status, headers: response.headers, body, elapsedMs: performance.now() - started };
   } catch (err) {
     if (timeout.aborted) {
-      throw new UpstreamError(504, 'UPSTREAM_TIMEOUT', `the ${service} did not answer within ${req.timeoutMs} ms`, 'timeout');
+      throw new UpstreamError('UPSTREAM_TIMEOUT', `the ${service} did not answer within ${req.timeoutMs} ms`, 'timeout');
     }
     if (req.signal?.aborted) throw err;
     const code = causeCode(err);
     if (code === undefined || CONNECT_ERRORS.has(code) || code.startsWith('UND_ERR')) {
-      throw new UpstreamError(503, 'UPSTREAM_UNAVAILABLE', `the ${service} cannot be reached right now`, 'unreachable');
+      throw new UpstreamError('UPSTREAM_UNAVAILABLE', `the ${service} cannot be reached right now`, 'unreachable');
     }
-    throw new UpstreamError(502, 'BAD_GATEWAY', `the ${service} answered in a way the web tier cannot use`, 'bad_response');
+    throw new UpstreamError('BAD_GATEWAY', `the ${service} answered in a way the web tier cannot use`, 'bad_response');
   }
 }
 
@@ -85,13 +86,6 @@ export function parseJson(body: Buffer): unknown {
   }
 }
 
-export function isErrorBody(value: unknown): value is { error: { code: string; message: string } } {
-  if (!value || typeof value !== 'object') return false;
-  const error = (value as { error?: unknown }).error;
-  return (
-    !!error &&
-    typeof error === 'object' &&
-    typeof (error as { code?: unknown }).code === 'string' &&
-    typeof (error as { message?: unknown }).message === 'string'
-  );
+export function isErrorBody(value: unknown): value is ErrorBody {
+  return errorBodySchema.safeParse(value).success;
 }

@@ -1,9 +1,9 @@
-import type { ClassifyResponse } from '../../shared/api-types.js';
+import type { ClassifyAnswer } from '@petal/contracts';
 import { useI18n } from '../i18n-context.js';
 import { ConfidenceBar } from './ConfidenceBar.js';
 
 /** The answer: a named flower with its confidence, or an honest "not sure" with the best guesses. */
-export function ResultCard({ response }: { response: ClassifyResponse }) {
+export function ResultCard({ response }: { response: ClassifyAnswer }) {
   const { t } = useI18n();
   const { result, top, confident, model } = response;
   const candidates = top.slice(0, 3);

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ComponentStatus, StatusResponse } from '../../shared/api-types.js';
+import type { ComponentStatus, StatusAnswer } from '@petal/contracts';
 import type { ApiClient } from '../lib/api-client.js';
 import { formatPercent, formatTime } from '../lib/i18n.js';
 import { useI18n } from '../i18n-context.js';
@@ -33,7 +33,7 @@ function Row({ name, status, extra, testId }: { name: string; status: ComponentS
 
 export function StatusView({ api }: { api: ApiClient }) {
   const { t, lang } = useI18n();
-  const [status, setStatus] = useState<StatusResponse | undefined>();
+  const [status, setStatus] = useState<StatusAnswer | undefined>();
   const [failed, setFailed] = useState(false);
   const [loading, setLoading] = useState(false);
   const inflight = useRef<AbortController | undefined>(undefined);

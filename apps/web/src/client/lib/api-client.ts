@@ -1,10 +1,11 @@
-import type { ClassifyResponse, Lang, StatusResponse } from '../../shared/api-types.js';
+import type { Lang } from '@petal/catalog';
+import { checkContract, classifyAnswerSchema, statusAnswerSchema, type ClassifyAnswer, type StatusAnswer } from '@petal/contracts';
 import { type ApiFailure, failureFromException, failureFromResponse } from './api-errors.js';
 
 /** What the UI needs from the BFF; components take it as a prop so tests can drive them. */
 export interface ApiClient {
-  classify(image: Blob, fileName: string, lang: Lang, signal?: AbortSignal): Promise<ClassifyResponse>;
-  status(signal?: AbortSignal): Promise<StatusResponse>;
+  classify(image: Blob, fileName: string, lang: Lang, signal?: AbortSignal): Promise<ClassifyAnswer>;
+  status(signal?: AbortSignal): Promise<StatusAnswer>;
 }
 
 /** Thrown by the client for every failed call, already mapped to something the UI can explain. */
@@ -17,20 +18,6 @@ export class ApiCallError extends Error {
 
 const CLASSIFY_TIMEOUT_MS = 45_000;
 const STATUS_TIMEOUT_MS = 8_000;
-
-function isClassifyResponse(v: unknown): v is ClassifyResponse {
-  if (!v || typeof v !== 'object') return false;
-  const r = (v as { result?: unknown }).result as Record<string, unknown> | undefined;
-  const top = (v as { top?: unknown }).top;
-  return (
-    !!r &&
-    typeof r.no === 'number' &&
-    typeof r.name === 'string' &&
-    typeof r.acc === 'number' &&
-    Array.isArray(top) &&
-    top.every((c) => c && typeof c === 'object' && typeof (c as { probability?: unknown }).probability === 'number')
-  );
-}
 
 function withTimeout(ms: number, signal?: AbortSignal): AbortSignal {
   const timeout = AbortSignal.timeout(ms);
@@ -70,13 +57,15 @@ export function createApiClient(base = ''): ApiClient {
         CLASSIFY_TIMEOUT_MS,
         signal,
       );
-      if (!isClassifyResponse(body)) throw new ApiCallError({ kind: 'bad_response', status: 200 });
-      return { ...body, confident: body.confident ?? body.result.acc >= 0.5 };
+      const checked = checkContract(classifyAnswerSchema, body);
+      if (!checked.ok) throw new ApiCallError({ kind: 'bad_response', status: 200, serverMessage: `unexpected answer: ${checked.problem}` });
+      return checked.value;
     },
     async status(signal) {
       const body = await call(`${base}/api/status`, { headers: { accept: 'application/json' } }, STATUS_TIMEOUT_MS, signal);
-      if (!body || typeof body !== 'object' || !('was' in body)) throw new ApiCallError({ kind: 'bad_response', status: 200 });
-      return body as StatusResponse;
+      const checked = checkContract(statusAnswerSchema, body);
+      if (!checked.ok) throw new ApiCallError({ kind: 'bad_response', status: 200, serverMessage: `unexpected status: ${checked.problem}` });
+      return checked.value;
     },
   };
 }

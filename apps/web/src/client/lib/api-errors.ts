@@ -1,3 +1,5 @@
+import type { BrowserErrorCode } from '@petal/contracts/errors';
+
 export type ErrorKind =
   | 'too_large'
   | 'not_image'
@@ -24,13 +26,46 @@ export interface ApiFailure {
 /** Kinds worth a "try again" button: the same photo may well work a moment later. */
 export const RETRYABLE: ReadonlySet<ErrorKind> = new Set(['rate_limited', 'busy', 'timeout', 'unavailable', 'network', 'bad_response', 'unknown']);
 
-const CODE_HINTS: Array<[RegExp, ErrorKind]> = [
-  [/TOO_LARGE|FILE_SIZE|FILES_LIMIT/i, 'too_large'],
-  [/NOT_AN_IMAGE|UNSUPPORTED_MEDIA|INVALID_MEDIA|NOT_IMAGE/i, 'not_image'],
-  [/CORRUPT|TOO_MANY_PIXELS|UNREADABLE|DECODE/i, 'unreadable'],
-  [/MISSING_FILE|NO_FILE|EMPTY_INPUT/i, 'missing_file'],
-];
+/**
+ * What each code the browser can receive (the WAS's, relayed, and the BFF's own) means to a person. A
+ * Record over the catalog's codes: a code added to the catalog does not compile until it is placed here.
+ */
+const KIND_BY_CODE: Readonly<Record<BrowserErrorCode, ErrorKind>> = {
+  BAD_REQUEST: 'unknown',
+  INVALID_JSON: 'unknown',
+  VALIDATION_ERROR: 'unknown',
+  NOT_FOUND: 'unknown',
+  METHOD_NOT_ALLOWED: 'unknown',
+  NOT_ACCEPTABLE: 'unknown',
+  REQUEST_TIMEOUT: 'timeout',
+  PAYLOAD_TOO_LARGE: 'too_large',
+  URI_TOO_LONG: 'unknown',
+  UNSUPPORTED_MEDIA_TYPE: 'not_image',
+  RATE_LIMITED: 'rate_limited',
+  HEADERS_TOO_LARGE: 'unknown',
+  INTERNAL_ERROR: 'unavailable',
+  SHUTTING_DOWN: 'busy',
+  MISSING_FILE: 'missing_file',
+  EMPTY_FILE: 'missing_file',
+  UNEXPECTED_FIELD: 'missing_file',
+  TOO_MANY_FILES: 'missing_file',
+  TOO_MANY_PARTS: 'missing_file',
+  BAD_MULTIPART: 'missing_file',
+  FILE_TOO_LARGE: 'too_large',
+  UNSUPPORTED_IMAGE_TYPE: 'not_image',
+  FLOWER_NOT_FOUND: 'unknown',
+  IMAGE_REJECTED: 'unreadable',
+  MODEL_FAILED: 'unavailable',
+  BAD_GATEWAY: 'unavailable',
+  ENDPOINT_UNAVAILABLE: 'unavailable',
+  ENDPOINT_TIMEOUT: 'timeout',
+  UPSTREAM_ERROR: 'unknown',
+  UI_NOT_BUILT: 'unavailable',
+  UPSTREAM_UNAVAILABLE: 'unavailable',
+  UPSTREAM_TIMEOUT: 'timeout',
+};
 
+/** For an answer whose code is not in the catalog (a proxy's page, a newer service): what its status says. */
 const BY_STATUS: Record<number, ErrorKind> = {
   400: 'missing_file',
   413: 'too_large',
@@ -51,19 +86,17 @@ function parseRetryAfter(value: string | null | undefined): number | undefined {
 }
 
 /**
- * Maps an HTTP error answer to a kind. The status decides (it is the contract); the error code only
- * sharpens a 400 or 422 whose code names the problem, since services word codes differently.
+ * Maps an HTTP error answer to a kind: by its catalog code, or by its status when the code is not one
+ * the catalog declares (or there is no contract body at all).
  */
 export function failureFromResponse(status: number, body: unknown, retryAfter?: string | null): ApiFailure {
   const error = body && typeof body === 'object' ? (body as { error?: { code?: unknown; message?: unknown } }).error : undefined;
   const code = typeof error?.code === 'string' ? error.code : undefined;
   const serverMessage = typeof error?.message === 'string' ? error.message : undefined;
-  let kind: ErrorKind = BY_STATUS[status] ?? (status >= 500 ? 'unavailable' : 'unknown');
-  if (code && (status === 400 || status === 422 || !(status in BY_STATUS))) {
-    const hinted = CODE_HINTS.find(([re]) => re.test(code));
-    if (hinted) kind = hinted[1];
-  }
-  if (status === 503 && code && /UNAVAILABLE|DOWN|UNREACHABLE/i.test(code)) kind = 'unavailable';
+  const kind: ErrorKind =
+    code !== undefined && Object.hasOwn(KIND_BY_CODE, code)
+      ? KIND_BY_CODE[code as BrowserErrorCode]
+      : (BY_STATUS[status] ?? (status >= 500 ? 'unavailable' : 'unknown'));
   const retryAfterS = parseRetryAfter(retryAfter);
   return {
     kind,

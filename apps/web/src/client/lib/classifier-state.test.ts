@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { ClassifyResponse } from '../../shared/api-types.js';
+import type { ClassifyAnswer } from '@petal/contracts';
 import { classifierReducer, initialClassifierState, type ChosenImage, type ClassifierState } from './classifier-state.js';
 
 const image = (name: string): ChosenImage => ({ file: new Blob(['x']), fileName: name, previewUrl: `blob:${name}` });
-const response: ClassifyResponse = {
+const response: ClassifyAnswer = {
   result: { no: 1, name: 'Bellflower', acc: 0.8, description: 'bells' },
   top: [{ no: 1, key: 'bellflower', name: 'Bellflower', probability: 0.8 }],
+  model: { name: 'flower-classifier', version: '1.0.0' },
+  lang: 'en',
+  elapsedMs: 9,
   confident: true,
 };
 

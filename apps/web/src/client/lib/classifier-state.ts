@@ -1,4 +1,4 @@
-import type { ClassifyResponse } from '../../shared/api-types.js';
+import type { ClassifyAnswer } from '@petal/contracts';
 import type { ApiFailure } from './api-errors.js';
 
 /** The photo the person chose, as the UI holds it. */
@@ -13,7 +13,7 @@ export type ClassifierState =
   | { phase: 'idle' }
   | { phase: 'selected'; image: ChosenImage }
   | { phase: 'busy'; image: ChosenImage; attempt: number }
-  | { phase: 'result'; image: ChosenImage; response: ClassifyResponse }
+  | { phase: 'result'; image: ChosenImage; response: ClassifyAnswer }
   | { phase: 'error'; image?: ChosenImage; failure: ApiFailure };
 
 export type ClassifierAction =
@@ -21,7 +21,7 @@ export type ClassifierAction =
   | { type: 'clear' }
   /** `attempt` is a fresh id from the caller; the answer to this upload must quote it. */
   | { type: 'submit'; attempt: number }
-  | { type: 'succeeded'; attempt: number; response: ClassifyResponse }
+  | { type: 'succeeded'; attempt: number; response: ClassifyAnswer }
   | { type: 'failed'; attempt: number; failure: ApiFailure }
   /** An error found before any upload (file too large to send, say). */
   | { type: 'rejected'; image: ChosenImage; failure: ApiFailure };

@@ -1,4 +1,4 @@
-import type { Lang } from '../../shared/api-types.js';
+import type { Lang } from '@petal/catalog';
 import { MESSAGES, type Messages } from './messages.js';
 
 export type { Lang };

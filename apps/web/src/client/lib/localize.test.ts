@@ -1,15 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { ClassifyResponse } from '../../shared/api-types.js';
+import type { ClassifyAnswer } from '@petal/contracts';
 import { localizeResponse } from './localize.js';
 
 describe('answers follow the chosen language without a new request', () => {
-  const en: ClassifyResponse = {
+  const en: ClassifyAnswer = {
     result: { no: 2, name: 'Black-eyed Susan', acc: 0.97, description: 'Rudbeckia…' },
     top: [
       { no: 2, key: 'black_eyed_susan', name: 'Black-eyed Susan', probability: 0.97 },
       { no: 0, key: 'astilbe', name: 'Astilbe', probability: 0.02 },
       { no: 99, key: 'mystery', name: 'Mystery flower', probability: 0.01 },
     ],
+    model: { name: 'flower-classifier', version: '1.0.0' },
+    lang: 'en',
+    elapsedMs: 9,
     confident: true,
   };
 

@@ -1,4 +1,4 @@
-import type { Lang } from '../../shared/api-types.js';
+import type { Lang } from '@petal/catalog';
 import type { ErrorKind } from './api-errors.js';
 
 export interface Messages {

@@ -1,4 +1,4 @@
-import type { Candidate } from '../../shared/api-types.js';
+import type { Candidate } from '@petal/contracts';
 
 export const RECENT_STORAGE_KEY = 'petal.recent';
 export const RECENT_MAX = 12;
