@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
+import { DATA_DIR as dataDir } from '@petal/stack';
 import {
   DEFAULT_PREPROCESS_SPEC,
   ImageInputError,
@@ -184,8 +184,6 @@ describe('preprocessSpecSchema', () => {
   });
 });
 
-const here = dirname(fileURLToPath(import.meta.url));
-const dataDir = process.env.PETAL_DATA_DIR ?? resolve(here, '../../../../shared/datasets/flowers');
 const haveData = existsSync(dataDir);
 if (!haveData) {
   console.warn(

@@ -1,16 +1,14 @@
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { DATA_DIR as dataDir, MODEL_DIR as modelDir } from '@petal/stack';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelArtifactError } from './artifact/manifest.js';
 import { loadModel } from './classifier.js';
 import type { LoadedModel } from './types.js';
 
-const repo = resolve(import.meta.dirname, '../../..');
-const modelDir = process.env.PETAL_MODEL_DIR ?? join(repo, 'models/flower-classifier');
-const dataDir = process.env.PETAL_DATA_DIR ?? join(repo, '../shared/datasets/flowers');
 const hasModel = existsSync(join(modelDir, 'manifest.json'));
 
 describe.skipIf(!hasModel)('loadModel with the shipped model', () => {
