@@ -6,6 +6,7 @@
  * the BFF at concurrency 16, and `GET /api/status` (three probes fanned out).
  */
 import { readdirSync } from 'node:fs';
+import type { ClassifyAnswer, WasReadiness } from '@petal/contracts';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -59,7 +60,7 @@ export async function run(): Promise<BenchSection[]> {
   const { bytes: photo, source } = await samplePhoto();
   const was = Fastify({ logger: false });
   await was.register(multipart, { limits: { fileSize: 6 * 1024 * 1024 } });
-  const answer = {
+  const answer: ClassifyAnswer = {
     result: { no: 1, name: 'Bellflower', acc: 0.93, description: 'Campanula' },
     top: [{ no: 1, key: 'bellflower', name: 'Bellflower', probability: 0.93 }],
     model: { name: 'flower-classifier', version: 'bench' },
@@ -72,7 +73,7 @@ export async function run(): Promise<BenchSection[]> {
     return answer;
   });
   was.get('/health', async () => ({ status: 'ok' }));
-  was.get('/health/ready', async () => ({ status: 'ready', checks: { circuit: 'closed', endpoint: 'reachable' } }));
+  was.get('/health/ready', async (): Promise<WasReadiness> => ({ status: 'ready', checks: { circuit: 'closed', endpoint: 'reachable' } }));
   await was.listen({ port: 0, host: '127.0.0.1' });
   const wasUrl = `http://127.0.0.1:${(was.server.address() as AddressInfo).port}`;
   // Started alone (not with startStack): its WAS is the stand-in above, and it has no endpoint to show.

@@ -68,34 +68,37 @@ export function buildEndpoint(config: EndpointConfig, deps: EndpointDeps = {}): 
     ...(host.lastError ? { lastError: host.lastError } : {}),
   });
 
-  app.get('/health', async (): Promise<HealthBody> => ({ status: 'ok' }));
+  // Routes are added in plugins registered after petalService, so its hooks (405 detection) see them.
+  app.register(async (scope) => {
+    scope.get('/health', async (): Promise<HealthBody> => ({ status: 'ok' }));
 
-  // SageMaker sends traffic only once /ping answers 200, so it waits for a warmed model.
-  app.get('/ping', async (_request, reply) => reply.code(host.ready ? 200 : 503).send(status()));
+    // SageMaker sends traffic only once /ping answers 200, so it waits for a warmed model.
+    scope.get('/ping', async (_request, reply) => reply.code(host.ready ? 200 : 503).send(status()));
 
-  app.get('/models', async (): Promise<EndpointModels> => ({
-    endpointName: config.endpointName,
-    ...status(),
-    queue: { depth: queue.depth, inFlight: queue.inFlight, retiringLeases: host.retiringInFlight() },
-  }));
+    scope.get('/models', async (): Promise<EndpointModels> => ({
+      endpointName: config.endpointName,
+      ...status(),
+      queue: { depth: queue.depth, inFlight: queue.inFlight, retiringLeases: host.retiringInFlight() },
+    }));
 
-  app.post('/admin/models', async (request, reply) => {
-    checkAdmin(request, config.adminToken);
-    const parsed = modelSwapRequestSchema.safeParse(request.body);
-    if (!parsed.success) throw fail('VALIDATION_ERROR', 'the body must be {"modelDir": "<model dir or model.tar.gz>"}');
-    const previous = host.summary();
-    try {
-      const model = await host.swap(parsed.data.modelDir);
-      const answer: ModelSwapAnswer = { model, previous: previous ?? null };
-      return reply.send(answer);
-    } catch (err) {
-      if (err instanceof SwapInProgressError) throw fail('SWAP_IN_PROGRESS', err.message);
-      if (err instanceof ModelLoadError) {
-        request.log.warn({ location: err.location, reason: err.reason }, 'model swap refused; keeping the current model');
-        throw fail('MODEL_LOAD_FAILED', `${err.message}; still serving ${previous ? `${previous.name}@${previous.version}` : 'no model'}`);
+    scope.post('/admin/models', async (request, reply) => {
+      checkAdmin(request, config.adminToken);
+      const parsed = modelSwapRequestSchema.safeParse(request.body);
+      if (!parsed.success) throw fail('VALIDATION_ERROR', 'the body must be {"modelDir": "<model dir or model.tar.gz>"}');
+      const previous = host.summary();
+      try {
+        const model = await host.swap(parsed.data.modelDir);
+        const answer: ModelSwapAnswer = { model, previous: previous ?? null };
+        return reply.send(answer);
+      } catch (err) {
+        if (err instanceof SwapInProgressError) throw fail('SWAP_IN_PROGRESS', err.message);
+        if (err instanceof ModelLoadError) {
+          request.log.warn({ location: err.location, reason: err.reason }, 'model swap refused; keeping the current model');
+          throw fail('MODEL_LOAD_FAILED', `${err.message}; still serving ${previous ? `${previous.name}@${previous.version}` : 'no model'}`);
+        }
+        throw err;
       }
-      throw err;
-    }
+    });
   });
 
   // The container contract. Bodies of any type arrive as bytes; Invoker decides what it accepts.

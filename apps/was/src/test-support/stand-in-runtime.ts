@@ -1,3 +1,4 @@
+import type { EndpointPing, InvocationAnswer, RuntimeErrorBody } from '@petal/contracts';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -40,16 +41,18 @@ export async function startStandInRuntime(endpointName = 'image-classifier', por
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const url = req.url ?? '/';
-      if (req.method === 'GET' && (url === '/ping' || url === '/health')) return sendJson(res, 200, { status: 'ok' });
+      if (req.method === 'GET' && url === '/health') return sendJson(res, 200, { status: 'ok' });
+      if (req.method === 'GET' && url === '/ping') return sendJson(res, 200, { status: 'ready', model: null } satisfies EndpointPing);
       const match = /^\/endpoints\/([^/]+)\/invocations$/.exec(url);
       if (req.method !== 'POST' || !match) return sendJson(res, 404, { message: 'not found' });
       const endpoint = decodeURIComponent(match[1] ?? '');
       calls.push({ endpoint, headers: req.headers, bytes: Buffer.concat(chunks).length });
       if (endpoint !== endpointName) {
-        return sendJson(res, 400, { message: `Endpoint ${endpoint} of account 000000000000 not found.` }, 'ValidationError');
+        const notFound: RuntimeErrorBody = { message: `Endpoint ${endpoint} of account 000000000000 not found.` };
+        return sendJson(res, 400, notFound, 'ValidationError');
       }
       const ok = (predictions = [0.9, 0.06, 0.04], labels = DEFAULT_LABELS) =>
-        sendJson(res, 200, { predictions: [predictions], labels, model: { name: 'stand-in', version: '0' } });
+        sendJson(res, 200, { predictions: [predictions], labels, model: { name: 'stand-in', version: '0' } } satisfies InvocationAnswer);
       switch (behaviour.kind) {
         case 'ok':
           return ok(behaviour.predictions, behaviour.labels);
@@ -60,14 +63,18 @@ export async function startStandInRuntime(endpointName = 'image-classifier', por
           return sendJson(
             res,
             424,
-            { Message: 'Received client error from primary with message', OriginalStatusCode: behaviour.originalStatus, OriginalMessage: behaviour.message },
+            {
+              Message: 'Received client error from primary with message',
+              OriginalStatusCode: behaviour.originalStatus,
+              OriginalMessage: behaviour.message,
+            } satisfies RuntimeErrorBody,
             'ModelError',
           );
         case 'throttle':
           if (throttled < behaviour.times) {
             throttled += 1;
             const type = behaviour.errorType ?? 'ThrottlingException';
-            return sendJson(res, type === 'ThrottlingException' ? 429 : 503, { message: 'slow down' }, type);
+            return sendJson(res, type === 'ThrottlingException' ? 429 : 503, { message: 'slow down' } satisfies RuntimeErrorBody, type);
           }
           return ok();
       }
