@@ -19,6 +19,11 @@ export function trackRouteMethods(app: FastifyInstance): (method: string, path: 
     }
   });
   const matches = (method: string, path: string) => methods.has(method) && router.find(method as FindMyWay.HTTPMethod, path) !== null;
-  // A route for this very method that still found nothing (a static file that is not there) is a 404.
-  return (method, path) => (matches(method, path) ? [] : [...methods].filter((m) => matches(m, path)));
+  // A route for this very method that still found nothing (a static file that is not there) is a 404;
+  // so is a path only CORS preflight (`OPTIONS *`) or an implicit HEAD knows.
+  return (method, path) => {
+    if (matches(method, path)) return [];
+    const allowed = [...methods].filter((m) => matches(m, path));
+    return allowed.some((m) => m !== 'OPTIONS' && m !== 'HEAD') ? allowed : [];
+  };
 }
