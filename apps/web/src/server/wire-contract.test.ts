@@ -31,7 +31,7 @@ describe.skipIf(!hasModel)('web wire contract (real stack, shipped model)', () =
   let stack: RunningStack;
   let url: string;
   beforeAll(async () => {
-    stack = await startStack({ env: { web: { MAX_UPLOAD_BYTES: String(UPLOAD_LIMIT) } } });
+    stack = await startStack({ services: ['endpoint', 'was', 'web'], env: { web: { MAX_UPLOAD_BYTES: String(UPLOAD_LIMIT) } } });
     url = stack.urls.web;
   }, 180_000);
   afterAll(() => stack?.stop());
