@@ -2,8 +2,8 @@
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { downloadS3Prefix } from '@petal/evaluation';
 import { HYPERPARAMETER_NAMES, UsageError, parseHyperparameters } from './hyperparameters.js';
-import { downloadS3Prefix } from './s3-source.js';
 import {
   isSageMakerTraining,
   readSageMakerHyperparameters,
@@ -11,6 +11,7 @@ import {
   sagemakerPaths,
   writeFailure,
 } from './sagemaker.js';
+import { trainAndEvaluate } from './train-and-evaluate.js';
 import { train } from './train.js';
 
 const USAGE = `usage: npm run train -- --data <dir | s3://bucket/prefix> --out <dir> [options]
@@ -19,12 +20,19 @@ const USAGE = `usage: npm run train -- --data <dir | s3://bucket/prefix> --out <
   --test-data <dir|s3://…> a separate test set (default: a stratified share of --data)
   --out <dir>             where the model directory (and model.tar.gz) is written
   --initial-model <path>  continue from a previous model (directory or model.tar.gz)
+  --train-only            the training step alone, as a pipeline runs it: the model without metrics,
+                          its test-split.json and training-history.json; score it later with
+                          npm run evaluate -- --model <out> --data <data> --out <dir>
   --runtime onnx|tfjs     backbone runtime for feature extraction (default onnx)
   --quiet                 no progress bars
 ${HYPERPARAMETER_NAMES.map((n) => `  --${n} <value>`).join('\n')}
 
+By default it trains, then evaluates the model on the photos it held out (as npm run evaluate does) and
+records the results with the model: manifest metrics, metrics.json, evaluation.json, report.html.
+
 Inside a SageMaker training container (argument "train", or /opt/ml/input/config present and no --data)
-it reads hyperparameters.json and the train/test/model channels and writes /opt/ml/model.`;
+it reads hyperparameters.json and the train/test/model channels and writes /opt/ml/model: the training
+step alone, evaluation being the pipeline's next step.`;
 
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -36,6 +44,7 @@ async function main(argv: string[]): Promise<void> {
       'test-data': { type: 'string' },
       out: { type: 'string' },
       'initial-model': { type: 'string' },
+      'train-only': { type: 'boolean' },
       runtime: { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -89,10 +98,11 @@ async function main(argv: string[]): Promise<void> {
     return dir;
   };
   try {
-    await train({
+    const job = values['train-only'] ? train : trainAndEvaluate;
+    await job({
       dataDir: await local(values.data),
       source: values.data,
-      ...(values['test-data'] ? { testDir: await local(values['test-data']) } : {}),
+      ...(values['test-data'] ? { testDir: await local(values['test-data']), testSource: values['test-data'] } : {}),
       ...(values['initial-model'] ? { initialModel: resolve(values['initial-model']) } : {}),
       outDir: resolve(values.out),
       hyperparameters,

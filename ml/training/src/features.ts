@@ -1,7 +1,7 @@
 import { decodeImage, preprocess, toUnitFloat, type PreprocessSpec } from '@petal/imaging';
+import { startProgress } from '@petal/evaluation';
 import type { FeatureExtractor } from '@petal/model';
 import { augmentRgb, type AugmentParams } from './augment.js';
-import { startProgress } from './progress.js';
 
 export interface FeatureSet {
   /** N×dim row-major. */

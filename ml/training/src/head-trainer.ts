@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { EpochMetrics } from '@petal/evaluation';
 import type { DenseLayer, HeadWeights } from '@petal/model';
 import type { FeatureSet } from './features.js';
 import { createRng, shuffleInPlace, type Rng } from './rng.js';
@@ -15,14 +16,6 @@ export interface HeadTrainingOptions {
   /** Start from these weights (continued training) instead of a fresh initialization. */
   initial?: HeadWeights;
   onEpoch?: (epoch: EpochMetrics) => void;
-}
-
-export interface EpochMetrics {
-  epoch: number;
-  trainLoss: number;
-  trainAccuracy: number;
-  validationLoss: number;
-  validationAccuracy: number;
 }
 
 export interface TrainedHead {

@@ -1,4 +1,7 @@
+import { UsageError } from '@petal/evaluation';
 import { z } from 'zod';
+
+export { UsageError };
 
 export const DEFAULT_FEATURE_LAYERS = [
   'block_10_expand_relu',
@@ -49,13 +52,6 @@ export const hyperparametersSchema = z.object({
 
 export type Hyperparameters = z.infer<typeof hyperparametersSchema>;
 export const HYPERPARAMETER_NAMES = Object.keys(hyperparametersSchema.shape) as Array<keyof Hyperparameters>;
-
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
 
 export function parseHyperparameters(raw: Record<string, unknown>): Hyperparameters {
   // SageMaker and users write either dashes or underscores (batch_size); accept both.

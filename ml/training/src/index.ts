@@ -1,5 +1,4 @@
 export { train, type TrainOptions, type TrainResult } from './train.js';
+export { trainAndEvaluate, type TrainAndEvaluateResult } from './train-and-evaluate.js';
 export { parseHyperparameters, hyperparametersSchema, UsageError, type Hyperparameters } from './hyperparameters.js';
-export { readImageFolder, stratifiedSplit, fingerprintSamples } from './dataset.js';
-export { evaluatePredictions, type Evaluation } from './evaluate.js';
-export { downloadS3Prefix, parseS3Uri } from './s3-source.js';
+export { stratifiedSplit, type Split } from './stratified-split.js';

@@ -1,17 +1,15 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sagemakerRoot } from '@petal/evaluation';
 
 /**
  * The SageMaker training-container contract: hyperparameters (all strings) in
  * /opt/ml/input/config/hyperparameters.json, one folder per channel under /opt/ml/input/data, the model
  * written to /opt/ml/model (SageMaker tars it into model.tar.gz), a failure reason in /opt/ml/output/failure.
- * PETAL_SAGEMAKER_ROOT moves /opt/ml elsewhere (tests, local runs of the container layout).
+ * PETAL_SAGEMAKER_ROOT moves /opt/ml elsewhere (tests, local runs of the container layout), as it does
+ * for the evaluation job's Processing contract.
  */
-export function sagemakerRoot(): string {
-  return process.env.PETAL_SAGEMAKER_ROOT ?? '/opt/ml';
-}
-
 export interface SageMakerPaths {
   hyperparameters: string;
   channels: string;

@@ -1,26 +1,39 @@
-import { flowerByKey } from '@petal/catalog';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  EVALUATION_FILE,
+  TEST_SPLIT_FILE,
+  TRAINING_HISTORY_FILE,
+  createTestSplit,
+  fingerprintSamples,
+  readImageFolder,
+  startProgress,
+  testSplitJson,
+  trainingHistoryJson,
+  type EpochMetrics,
+  type Sample,
+  type TestSplit,
+} from '@petal/evaluation';
 import type { PreprocessSpec } from '@petal/imaging';
 import {
+  ARCHIVE_FILE,
   DEFAULT_BACKBONE,
   METRICS_FILE,
-  applyHead,
   REPORT_FILE,
   createFeatureExtractor,
-  readArtifact,
   saveArtifact,
   type BackboneSpec,
   type HeadWeights,
   type Manifest,
 } from '@petal/model';
 import { drawAugmentParams } from './augment.js';
-import { fingerprintSamples, readImageFolder, stratifiedSplit, type Sample } from './dataset.js';
-import { evaluatePredictions, type Evaluation } from './evaluate.js';
+import { loadInitialHead } from './continue-from.js';
 import { concatFeatureSets, extractFeatures, selectRows, type View } from './features.js';
-import { trainHead, type EpochMetrics } from './head-trainer.js';
+import { trainHead } from './head-trainer.js';
 import { UsageError, type Hyperparameters } from './hyperparameters.js';
-import { startProgress } from './progress.js';
-import { renderReport } from './report.js';
+import { draftManifest } from './manifest-draft.js';
 import { createRng } from './rng.js';
+import { stratifiedSplit } from './stratified-split.js';
 
 export interface TrainOptions {
   dataDir: string;
@@ -28,6 +41,8 @@ export interface TrainOptions {
   source?: string;
   /** A separate test set (SageMaker `test` channel); otherwise a stratified share of dataDir. */
   testDir?: string;
+  /** Where the separate test set came from, for its split file. */
+  testSource?: string;
   /** A previous model (dir or model.tar.gz) whose head to continue from. */
   initialModel?: string;
   outDir: string;
@@ -43,13 +58,29 @@ export interface TrainOptions {
 }
 
 export interface TrainResult {
+  /** The model directory: manifest (without metrics), head.bin, test-split.json, training-history.json. */
+  dir: string;
   manifest: Manifest;
-  test: Evaluation;
+  /** The files the model directory holds (what model.tar.gz holds). */
+  files: string[];
+  archive?: string;
+  /** The photos held out for evaluation. */
+  testSplit: TestSplit;
   history: EpochMetrics[];
-  skipped: number;
-  timings: { readMs: number; featuresMs: number; trainMs: number; totalMs: number };
+  bestEpoch: number;
+  /** Images that could not be read or decoded and took no part (`<class>/<file>`). */
+  skipped: string[];
+  timings: { readMs: number; featuresMs: number; trainMs: number; totalMs: number; featureImagesPerSecond: number };
 }
 
+/** A readable image and its row in the base feature set. */
+type Row = { sample: Sample; row: number; classIndex: number };
+
+/**
+ * The training job: reads the data, extracts frozen-backbone features, splits, augments, fits the head
+ * and writes the model artifact with the split it held out. It does not score the model on that split:
+ * the evaluation step (@petal/evaluation) does, on the artifact as it will be served.
+ */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const hp = options.hyperparameters;
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -59,14 +90,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const data = await readImageFolder(options.dataDir);
   const testData = options.testDir ? await readImageFolder(options.testDir, data.classes) : undefined;
   const readMs = performance.now() - started;
-  log(`dataset=${options.source ?? options.dataDir} classes=${data.classes.join(',')} images=${data.samples.length}`);
+  const source = options.source ?? options.dataDir;
+  log(`dataset=${source} classes=${data.classes.join(',')} images=${data.samples.length}`);
 
   const backbone = { ...(options.backbone ?? DEFAULT_BACKBONE), featureLayers: hp['feature-layers'] };
   const extractor = await createFeatureExtractor(backbone, { runtime: options.runtime ?? 'onnx' });
   const spec: PreprocessSpec = { size: extractor.inputSize, resize: 'squash', scale: [0, 1] };
   try {
     const featuresStarted = performance.now();
-    // Features of every image as serving will see it; undecodable images drop out here and are counted.
+    // Features of every image as serving will see it, the held-out ones included: which images decode
+    // decides who takes part in the split, and extracting in the same batches keeps a seed's model the same.
     const all: Sample[] = [...data.samples, ...(testData?.samples ?? [])];
     const base = await extractFeatures(
       all.map((s) => ({ bytes: s.bytes, classIndex: s.classIndex })),
@@ -75,12 +108,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       'features',
       options.quiet,
     );
-    const unreadable = [...data.unreadable, ...(testData?.unreadable ?? []), ...base.failed.map((i) => all[i]!.id)];
-    if (unreadable.length) {
-      log(`skipped_images=${unreadable.length}`);
-      process.stderr.write(`skipped ${unreadable.length} unreadable image(s): ${unreadable.slice(0, 10).join(', ')}${unreadable.length > 10 ? ', …' : ''}\n`);
+    const skipped = [...data.unreadable, ...(testData?.unreadable ?? []), ...base.failed.map((i) => all[i]!.id)];
+    if (skipped.length) {
+      log(`skipped_images=${skipped.length}`);
+      process.stderr.write(`skipped ${skipped.length} unreadable image(s): ${skipped.slice(0, 10).join(', ')}${skipped.length > 10 ? ', …' : ''}\n`);
     }
-    type Row = { sample: Sample; row: number; classIndex: number };
     const rows: Row[] = all
       .map((sample, i) => ({ sample, row: base.rowOfView[i]!, classIndex: sample.classIndex }))
       .filter((r) => r.row >= 0);
@@ -109,23 +141,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       trainSet = concatFeatureSets(trainSet, augmented);
     }
     const validationSet = selectRows(base, split.validation.map((r) => r.row));
-    const testSet = selectRows(base, split.test.map((r) => r.row));
     const featuresMs = performance.now() - featuresStarted;
-    log(`train_images=${split.train.length} train_views=${trainSet.count} validation_images=${validationSet.count} test_images=${testSet.count}`);
+    log(`train_images=${split.train.length} train_views=${trainSet.count} validation_images=${validationSet.count} test_images=${split.test.length}`);
 
-    let initial: HeadWeights | undefined;
-    let continuedFrom: { name: string; version: string } | undefined;
+    let initial: { head: HeadWeights; from: { name: string; version: string } } | undefined;
     if (options.initialModel) {
-      const previous = await readArtifact(options.initialModel);
-      const keys = previous.manifest.labels.map((l) => l.key);
-      if (keys.join() !== data.classes.join() || previous.manifest.backbone.fingerprint !== extractor.fingerprint) {
-        throw new UsageError(
-          `cannot continue from ${options.initialModel}: it was trained on classes [${keys}] with backbone ${previous.manifest.backbone.fingerprint}, ` +
-            `this run has [${data.classes}] with ${extractor.fingerprint}`,
-        );
-      }
-      initial = previous.head;
-      continuedFrom = { name: previous.manifest.name, version: previous.manifest.version };
+      initial = await loadInitialHead(options.initialModel, { classes: data.classes, backboneFingerprint: extractor.fingerprint });
     }
 
     const trainStarted = performance.now();
@@ -139,7 +160,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       l2: hp.l2,
       hiddenUnits: hp['hidden-units'],
       seed: hp.seed,
-      ...(initial ? { initial } : {}),
+      ...(initial ? { initial: initial.head } : {}),
       onEpoch: (m) => {
         progress.update(m.epoch, { val_acc: m.validationAccuracy.toFixed(4) });
         log(
@@ -150,102 +171,71 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     });
     progress.stop();
     const trainMs = performance.now() - trainStarted;
-
-    const evalSet = testSet.count > 0 ? testSet : validationSet;
-    const evalIds = (testSet.count > 0 ? split.test : split.validation).map((r) => r.sample.id);
-    const test = evaluatePredictions(data.classes, evalSet.labels, applyHead(evalSet.features, evalSet.count, trained.head), evalIds);
     const best = trained.history[trained.bestEpoch - 1]!;
     const totalMs = performance.now() - started;
 
-    const version = hp['model-version'] ?? createdAt.replace(/[-:]/g, '').replace('T', '.').slice(0, 15);
-    const counts = Object.fromEntries(data.classes.map((c, i) => [c, data.samples.filter((s) => s.classIndex === i).length]));
-    const { 'model-name': name, 'model-version': _v, 'feature-layers': layers, ...rest } = hp;
-    const training = { ...rest, 'feature-layers': layers.join(',') };
-    const draft = {
-      name,
-      version,
+    const datasetFingerprint = fingerprintSamples(rows.map((r) => r.sample));
+    // Without a test share, the validation images are the only ones the head was not fitted on.
+    const heldOut = split.test.length > 0 ? { subset: 'test' as const, rows: split.test } : { subset: 'validation' as const, rows: split.validation };
+    const testSplit = createTestSplit(heldOut.rows.map((r) => r.sample), {
+      classes: data.classes,
+      subset: heldOut.subset,
+      source: testData ? (options.testSource ?? options.testDir!) : source,
+      datasetFingerprint,
+    });
+    const draft = draftManifest({
       createdAt,
-      labels: data.classes.map((key, index) => {
-        const no = flowerByKey(key)?.no;
-        return no === undefined ? { index, key } : { index, key, no };
-      }),
-      input: { size: spec.size, resize: 'squash' as const, scale: [0, 1] as [0, 1], channels: 'RGB' as const, layout: 'HWC' as const },
-      backbone: { id: extractor.backboneId, fingerprint: extractor.fingerprint, featureLayers: [...extractor.featureLayers], featureDim: extractor.featureDim },
-      head: {
-        architecture: {
-          normalization: true,
-          dropout: hp.dropout,
-          layers: trained.head.layers.map((l) => ({ units: l.units, activation: l.activation })),
-        },
-      },
-      training: {
-        hyperparameters: training,
-        seed: hp.seed,
-        durationMs: Math.round(totalMs),
-        ...(options.command ? { command: options.command } : {}),
-        ...(continuedFrom ? { continuedFrom } : {}),
-      },
-      dataset: {
-        fingerprint: fingerprintSamples(rows.map((r) => r.sample)),
-        source: options.source ?? options.dataDir,
-        classes: counts,
-        skipped: unreadable.length,
-        split: { train: split.train.length, validation: validationSet.count, test: testSet.count },
-      },
-      metrics: { testAccuracy: test.accuracy, testSize: test.size, validationAccuracy: best.validationAccuracy, macroF1: test.macroF1 },
-    };
-    const metrics = {
-      model: { name, version },
-      evaluatedOn: testSet.count > 0 ? 'test' : 'validation',
-      accuracy: test.accuracy,
-      macroF1: test.macroF1,
-      testSize: test.size,
-      perClass: test.perClass,
-      confusionMatrix: { labels: data.classes, rows: 'actual', columns: 'predicted', matrix: test.confusion },
-      mistakes: test.mistakes,
-      validationAccuracy: best.validationAccuracy,
+      hyperparameters: hp,
+      classes: data.classes,
+      classCounts: Object.fromEntries(data.classes.map((c, i) => [c, data.samples.filter((s) => s.classIndex === i).length])),
+      spec,
+      extractor,
+      head: trained.head,
       bestEpoch: trained.bestEpoch,
+      validationAccuracy: best.validationAccuracy,
+      durationMs: totalMs,
+      ...(options.command ? { command: options.command } : {}),
+      ...(initial ? { continuedFrom: initial.from } : {}),
+      dataset: { fingerprint: datasetFingerprint, source, skipped: skipped.length, split: { train: split.train.length, validation: validationSet.count, test: split.test.length } },
+    });
+    await removeStaleOutputs(options.outDir, options.archive !== false);
+    const saved = await saveArtifact(options.outDir, draft, trained.head, {
+      files: {
+        [TEST_SPLIT_FILE]: testSplitJson(testSplit),
+        [TRAINING_HISTORY_FILE]: trainingHistoryJson({ bestEpoch: trained.bestEpoch, epochs: trained.history }),
+      },
+      archive: options.archive !== false,
+    });
+
+    log(`wall_time_seconds=${(totalMs / 1000).toFixed(1)} feature_seconds=${(featuresMs / 1000).toFixed(1)} head_seconds=${(trainMs / 1000).toFixed(1)}`);
+    log(`model=${saved.dir} test_split=${join(saved.dir, TEST_SPLIT_FILE)} held_out=${testSplit.files.length}${saved.archive ? ` archive=${saved.archive}` : ''}`);
+    return {
+      dir: saved.dir,
+      manifest: saved.manifest,
+      files: saved.files,
+      ...(saved.archive ? { archive: saved.archive } : {}),
+      testSplit,
       history: trained.history,
-      skippedImages: unreadable,
+      bestEpoch: trained.bestEpoch,
+      skipped,
       timings: {
-        readMs: Math.round(readMs),
-        featuresMs: Math.round(featuresMs),
-        trainMs: Math.round(trainMs),
-        totalMs: Math.round(totalMs),
+        readMs,
+        featuresMs,
+        trainMs,
+        totalMs,
         featureImagesPerSecond: Number(((base.count + (trainSet.count - split.train.length)) / (featuresMs / 1000)).toFixed(1)),
       },
-    };
-    const reportHtml = renderReport({
-      name,
-      version,
-      createdAt,
-      history: trained.history,
-      bestEpoch: trained.bestEpoch,
-      test,
-      validationAccuracy: best.validationAccuracy,
-      facts: [
-        ['data', `${options.source ?? options.dataDir} (${data.samples.length} images, ${unreadable.length} skipped)`],
-        ['split', `train ${split.train.length} (+${trainSet.count - split.train.length} augmented views), validation ${validationSet.count}, test ${testSet.count}`],
-        ['backbone', `${extractor.backboneId} (${extractor.fingerprint}), layers ${extractor.featureLayers.join(', ')}, ${extractor.featureDim} features`],
-        ['hyperparameters', Object.entries(training).map(([k, v]) => `${k}=${v}`).join(' ')],
-        ['wall time', `${(totalMs / 1000).toFixed(1)} s (features ${(featuresMs / 1000).toFixed(1)} s, head ${(trainMs / 1000).toFixed(1)} s)`],
-        ...(options.command ? ([['command', options.command]] as Array<[string, string]>) : []),
-      ],
-    });
-    const saved = await saveArtifact(options.outDir, draft, trained.head, { metrics, reportHtml, archive: options.archive !== false });
-
-    log(`test_accuracy=${test.accuracy.toFixed(6)} test_macro_f1=${test.macroF1.toFixed(6)} test_size=${test.size}`);
-    for (const c of test.perClass) log(`class=${c.label} precision=${c.precision.toFixed(4)} recall=${c.recall.toFixed(4)} f1=${c.f1.toFixed(4)} support=${c.support}`);
-    log(`wall_time_seconds=${(totalMs / 1000).toFixed(1)} feature_seconds=${(featuresMs / 1000).toFixed(1)} head_seconds=${(trainMs / 1000).toFixed(1)}`);
-    log(`model=${saved.dir} report=${saved.dir}/${REPORT_FILE} metrics=${saved.dir}/${METRICS_FILE}${saved.archive ? ` archive=${saved.archive}` : ''}`);
-    return {
-      manifest: saved.manifest,
-      test,
-      history: trained.history,
-      skipped: unreadable.length,
-      timings: { readMs, featuresMs, trainMs, totalMs },
     };
   } finally {
     await extractor.dispose();
   }
+}
+
+/**
+ * Evaluation results of an earlier model in the same folder would describe a model that no longer
+ * exists; so would an old model.tar.gz when this run writes none.
+ */
+async function removeStaleOutputs(dir: string, archive: boolean): Promise<void> {
+  const stale = [METRICS_FILE, REPORT_FILE, EVALUATION_FILE, ...(archive ? [] : [ARCHIVE_FILE])];
+  await Promise.all(stale.map((name) => rm(join(dir, name), { force: true })));
 }

@@ -37,7 +37,7 @@ const draft: ManifestDraft = {
 
 async function saved() {
   const dir = await mkdtemp(join(tmpdir(), 'petal-artifact-'));
-  return { dir, ...(await saveArtifact(dir, draft, head, { metrics: { accuracy: 1 }, reportHtml: '<p>r</p>' })) };
+  return saveArtifact(dir, draft, head, { metrics: { accuracy: 1 }, reportHtml: '<p>r</p>' });
 }
 
 describe('model artifact', () => {

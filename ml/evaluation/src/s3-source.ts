@@ -2,7 +2,7 @@ import { GetObjectCommand, S3Client, paginateListObjectsV2 } from '@aws-sdk/clie
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize, sep } from 'node:path';
-import { UsageError } from './hyperparameters.js';
+import { UsageError } from './errors.js';
 
 export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
   const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(uri);

@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { UsageError } from './hyperparameters.js';
-import { shuffleInPlace, type Rng } from './rng.js';
+import { UsageError } from './errors.js';
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.avif', '.tif', '.tiff']);
 
@@ -86,42 +85,24 @@ async function isKind(path: string, entry: Dirent, kind: 'file' | 'directory'): 
   }
 }
 
-/** A fingerprint of the data a model saw: every file's class, name and content. */
-export function fingerprintSamples(samples: readonly Sample[]): string {
-  const lines = samples
-    .map((s) => `${s.id}:${createHash('sha256').update(s.bytes).digest('hex')}`)
+/** The sha256 of one file's bytes, hex. */
+export function fileDigest(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * A fingerprint of a set of labelled files: every file's `<class>/<name>` and content digest, in sorted
+ * order, hashed once more. The same files give the same fingerprint on any machine, in any order.
+ */
+export function fingerprintFiles(files: ReadonlyArray<{ id: string; sha256: string }>): string {
+  const lines = files
+    .map((f) => `${f.id}:${f.sha256}`)
     .sort()
     .join('\n');
   return `sha256:${createHash('sha256').update(lines).digest('hex')}`;
 }
 
-export interface Split<T> {
-  train: T[];
-  validation: T[];
-  test: T[];
-}
-
-/**
- * A stratified split: each class contributes the same fractions to validation and test, so a small class
- * is never missing from the test set. Deterministic for a given rng.
- */
-export function stratifiedSplit<T extends { classIndex: number }>(
-  items: readonly T[],
-  numClasses: number,
-  fractions: { validation: number; test: number },
-  rng: Rng,
-): Split<T> {
-  const split: Split<T> = { train: [], validation: [], test: [] };
-  for (let c = 0; c < numClasses; c++) {
-    const members = shuffleInPlace(items.filter((s) => s.classIndex === c), rng);
-    const nTest = Math.round(members.length * fractions.test);
-    const nVal = Math.round(members.length * fractions.validation);
-    if (members.length - nTest - nVal < 1) {
-      throw new UsageError(`class ${c} has only ${members.length} image(s): too few to split into train/validation/test`);
-    }
-    split.test.push(...members.slice(0, nTest));
-    split.validation.push(...members.slice(nTest, nTest + nVal));
-    split.train.push(...members.slice(nTest + nVal));
-  }
-  return split;
+/** A fingerprint of the data a model saw: every file's class, name and content. */
+export function fingerprintSamples(samples: readonly Sample[]): string {
+  return fingerprintFiles(samples.map((s) => ({ id: s.id, sha256: fileDigest(s.bytes) })));
 }

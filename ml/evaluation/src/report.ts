@@ -1,14 +1,16 @@
-import type { EpochMetrics } from './head-trainer.js';
-import type { Evaluation } from './evaluate.js';
+import type { Evaluation } from './metrics.js';
+import type { TrainingHistory } from './training-history.js';
 
 export interface ReportInput {
   name: string;
   version: string;
+  /** When the evaluation ran. */
   createdAt: string;
-  history: EpochMetrics[];
-  bestEpoch: number;
+  /** The training run's curves; a model without a training-history.json gets a note instead. */
+  history?: TrainingHistory;
   test: Evaluation;
-  validationAccuracy: number;
+  /** What was scored: the held-out test share, the validation images standing in for it, or a whole folder. */
+  evaluatedOn: 'test' | 'validation' | 'all';
   facts: Array<[string, string]>;
 }
 
@@ -20,7 +22,18 @@ const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(2)}%` : 'â
  * training curves, the confusion matrix and per-class numbers, so it opens anywhere, offline.
  */
 export function renderReport(input: ReportInput): string {
-  const { test } = input;
+  const { test, history } = input;
+  const setName = { test: 'test set', validation: 'validation set', all: 'evaluation data' }[input.evaluatedOn];
+  const sizeNote = { test: 'held-out images', validation: 'validation images (no test share was kept)', all: 'images' }[input.evaluatedOn];
+  const curves = history
+    ? `<div class="charts">
+${lineChart('Loss', history.epochs, [['trainLoss', '#c0568f', 'train'], ['validationLoss', '#2e7d6b', 'validation']], history.bestEpoch)}
+${lineChart('Accuracy', history.epochs, [['trainAccuracy', '#c0568f', 'train'], ['validationAccuracy', '#2e7d6b', 'validation']], history.bestEpoch)}
+</div>`
+    : '<p>No training history came with this model (training-history.json).</p>';
+  const validationKpi = history
+    ? `<div class="kpi">Validation accuracy<b>${pct(history.validationAccuracy)}</b>best epoch ${history.bestEpoch}</div>`
+    : '';
   const rows = test.perClass
     .map(
       (c) =>
@@ -51,20 +64,17 @@ code{font-size:.85em}
 <h1>${esc(input.name)} <span style="color:#7a2f63">${esc(input.version)}</span></h1>
 <p class="sub">Evaluation report, ${esc(input.createdAt)}</p>
 <div class="kpis">
-<div class="kpi">Test accuracy<b>${pct(test.accuracy)}</b>${test.size} held-out images</div>
-<div class="kpi">Macro F1<b>${pct(test.macroF1)}</b>test set</div>
-<div class="kpi">Validation accuracy<b>${pct(input.validationAccuracy)}</b>best epoch ${input.bestEpoch}</div>
+<div class="kpi">${input.evaluatedOn === 'test' ? 'Test accuracy' : 'Accuracy'}<b>${pct(test.accuracy)}</b>${test.size} ${sizeNote}</div>
+<div class="kpi">Macro F1<b>${pct(test.macroF1)}</b>${setName}</div>
+${validationKpi}
 </div>
 <h2>Training curves</h2>
-<div class="charts">
-${lineChart('Loss', input.history, [['trainLoss', '#c0568f', 'train'], ['validationLoss', '#2e7d6b', 'validation']], input.bestEpoch)}
-${lineChart('Accuracy', input.history, [['trainAccuracy', '#c0568f', 'train'], ['validationAccuracy', '#2e7d6b', 'validation']], input.bestEpoch)}
-</div>
-<h2>Confusion matrix (test set)</h2>
+${curves}
+<h2>Confusion matrix (${setName})</h2>
 ${confusionMatrix(test)}
-<h2>Per class (test set)</h2>
+<h2>Per class (${setName})</h2>
 <table><thead><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr></thead><tbody>${rows}</tbody></table>
-<h2>Misclassified test images</h2>
+<h2>Misclassified images</h2>
 ${mistakes}
 <h2>Run</h2>
 <table><tbody>${facts}</tbody></table>
@@ -74,7 +84,7 @@ ${mistakes}
 
 type SeriesKey = 'trainLoss' | 'validationLoss' | 'trainAccuracy' | 'validationAccuracy';
 
-function lineChart(title: string, history: EpochMetrics[], series: Array<[SeriesKey, string, string]>, bestEpoch: number): string {
+function lineChart(title: string, history: TrainingHistory['epochs'], series: Array<[SeriesKey, string, string]>, bestEpoch: number): string {
   const w = 440;
   const h = 260;
   const pad = { l: 48, r: 16, t: 30, b: 36 };

@@ -1,0 +1,226 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { preprocess } from '@petal/imaging';
+import {
+  REPORT_FILE,
+  loadModel,
+  openModelLocation,
+  preprocessSpecOf,
+  type LoadedModel,
+  type Manifest,
+  type ManifestMetrics,
+} from '@petal/model';
+import { UsageError } from './errors.js';
+import { EVALUATION_FILE, toEvaluationDocument, type EvaluationDocument } from './evaluation-file.js';
+import { fingerprintSamples, readImageFolder, type Sample } from './image-folder.js';
+import { evaluatePredictions, type Evaluation } from './metrics.js';
+import { startProgress } from './progress.js';
+import { renderReport } from './report.js';
+import { TEST_SPLIT_FILE, readSplitSamples, readTestSplit, type TestSplit } from './test-split.js';
+import { TRAINING_HISTORY_FILE, readTrainingHistory, type TrainingHistory } from './training-history.js';
+
+export interface EvaluateOptions {
+  /** The model: a directory or a model.tar.gz, as the training job wrote it. */
+  model: string;
+  /** Local data root, one sub-folder per class. */
+  dataDir: string;
+  /** Where the data came from, for the files (an s3:// URI when it was downloaded). */
+  source?: string;
+  /**
+   * Which images to score: a test-split.json path; by default the split the model carries, and every
+   * image under dataDir when it carries none. `all` scores every image even when a split is at hand.
+   */
+  split?: string | 'all';
+  /** Where evaluation.json and report.html go (may be the model directory itself). */
+  outDir: string;
+  quiet?: boolean;
+  /** Where `name=value` metric lines go (stdout by default). */
+  log?: (line: string) => void;
+}
+
+export interface EvaluateResult {
+  document: EvaluationDocument;
+  evaluation: Evaluation;
+  manifest: Manifest;
+  history?: TrainingHistory;
+  /** The numbers to record in the model's manifest (`metrics`), for the person-facing flow. */
+  manifestMetrics: ManifestMetrics;
+  files: { evaluation: string; report: string };
+  timings: { loadMs: number; readMs: number; classifyMs: number; totalMs: number };
+}
+
+const BATCH = 32;
+
+/**
+ * The evaluation job: loads the model exactly as serving does (manifest checks, backbone fingerprint,
+ * the fused backbone + head ONNX session), scores the held-out photos (or a whole folder) through it,
+ * and writes evaluation.json and the HTML report.
+ */
+export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateResult> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const started = performance.now();
+  const evaluatedAt = new Date().toISOString();
+  const location = await openModelLocation(options.model);
+  try {
+    const model = await loadModel(location.dir);
+    try {
+      const loadMs = performance.now() - started;
+      const { manifest } = model;
+      const classes = [...model.labels];
+      const split = await chooseSplit(options, location.dir, manifest);
+      const history = existsSync(join(location.dir, TRAINING_HISTORY_FILE))
+        ? await readTrainingHistory(join(location.dir, TRAINING_HISTORY_FILE))
+        : undefined;
+
+      const readStarted = performance.now();
+      const samples = split ? await readSplitSamples(options.dataDir, split) : (await readImageFolder(options.dataDir, classes)).samples;
+      const readMs = performance.now() - readStarted;
+      const source = options.source ?? options.dataDir;
+      log(`evaluating=${manifest.name}@${manifest.version} data=${source} selection=${split ? `test-split(${split.subset})` : 'all'} images=${samples.length}`);
+
+      const classifyStarted = performance.now();
+      const scored = await classifyAll(model, samples, options.quiet);
+      const classifyMs = performance.now() - classifyStarted;
+      if (scored.skipped.length) {
+        log(`skipped_images=${scored.skipped.length}`);
+        process.stderr.write(`skipped ${scored.skipped.length} unreadable image(s): ${scored.skipped.slice(0, 10).join(', ')}${scored.skipped.length > 10 ? ', …' : ''}\n`);
+      }
+      if (scored.samples.length === 0) throw new UsageError(`no readable images to evaluate in ${source}`);
+
+      const evaluation = evaluatePredictions(
+        classes,
+        scored.samples.map((s) => s.classIndex),
+        scored.probabilities,
+        scored.samples.map((s) => s.id),
+      );
+      const document = toEvaluationDocument(evaluation, classes, {
+        model: { name: manifest.name, version: manifest.version, createdAt: manifest.createdAt, backboneFingerprint: manifest.backbone.fingerprint },
+        evaluatedAt,
+        source,
+        fingerprint: fingerprintSamples(scored.samples),
+        ...(split ? { split: { subset: split.subset, datasetFingerprint: split.datasetFingerprint } } : {}),
+        skipped: scored.skipped,
+      });
+      const evaluatedOn = split ? split.subset : 'all';
+      const reportHtml = renderReport({
+        name: manifest.name,
+        version: manifest.version,
+        createdAt: evaluatedAt,
+        ...(history ? { history } : {}),
+        test: evaluation,
+        evaluatedOn,
+        facts: reportFacts(manifest, document, history),
+      });
+
+      await mkdir(options.outDir, { recursive: true });
+      const files = { evaluation: join(options.outDir, EVALUATION_FILE), report: join(options.outDir, REPORT_FILE) };
+      await writeAtomically(files.evaluation, `${JSON.stringify(document, null, 2)}\n`);
+      await writeAtomically(files.report, reportHtml);
+
+      // The same lines the single-step job printed, for SageMaker metric definitions and people alike.
+      log(`test_accuracy=${evaluation.accuracy.toFixed(6)} test_macro_f1=${evaluation.macroF1.toFixed(6)} test_size=${evaluation.size}`);
+      for (const c of evaluation.perClass) log(`class=${c.label} precision=${c.precision.toFixed(4)} recall=${c.recall.toFixed(4)} f1=${c.f1.toFixed(4)} support=${c.support}`);
+      const totalMs = performance.now() - started;
+      log(`evaluation=${files.evaluation} report=${files.report} evaluation_seconds=${(totalMs / 1000).toFixed(1)}`);
+
+      const validationAccuracy = history?.validationAccuracy ?? manifest.training.validationAccuracy;
+      return {
+        document,
+        evaluation,
+        manifest,
+        ...(history ? { history } : {}),
+        manifestMetrics: {
+          testAccuracy: evaluation.accuracy,
+          testSize: evaluation.size,
+          ...(validationAccuracy !== undefined && Number.isFinite(validationAccuracy) ? { validationAccuracy } : {}),
+          macroF1: evaluation.macroF1,
+        },
+        files,
+        timings: { loadMs, readMs, classifyMs, totalMs },
+      };
+    } finally {
+      await model.dispose();
+    }
+  } finally {
+    await location.cleanup();
+  }
+}
+
+/** The split to score: the one asked for, else the model's own, else none (every image). */
+async function chooseSplit(options: EvaluateOptions, modelDir: string, manifest: Manifest): Promise<TestSplit | undefined> {
+  if (options.split === 'all') return undefined;
+  const path = options.split ?? (existsSync(join(modelDir, TEST_SPLIT_FILE)) ? join(modelDir, TEST_SPLIT_FILE) : undefined);
+  if (!path) return undefined;
+  const split = await readTestSplit(path);
+  const labels = manifest.labels.map((l) => l.key);
+  if (split.classes.join() !== labels.join()) {
+    throw new UsageError(`the test split ${path} has classes [${split.classes}], the model ${manifest.name}@${manifest.version} has [${labels}]`);
+  }
+  // A split from another training run may list photos this model was trained on.
+  if (split.datasetFingerprint !== manifest.dataset.fingerprint) {
+    throw new UsageError(
+      `the test split ${path} was held out from data set ${split.datasetFingerprint}, but ${manifest.name}@${manifest.version} was trained on ${manifest.dataset.fingerprint}: ` +
+        'use the split written with this model, or pass --all to score every image in the data folder',
+    );
+  }
+  return split;
+}
+
+/** Preprocesses and classifies in batches through the serving session; undecodable images are left out. */
+async function classifyAll(
+  model: LoadedModel,
+  samples: readonly Sample[],
+  quiet = false,
+): Promise<{ samples: Sample[]; probabilities: Float32Array; skipped: string[] }> {
+  const spec = preprocessSpecOf(model.manifest);
+  const k = model.labels.length;
+  const pixelsPerImage = spec.size * spec.size * 3;
+  const kept: Sample[] = [];
+  const skipped: string[] = [];
+  const probabilities = new Float32Array(samples.length * k);
+  const pixels = new Float32Array(BATCH * pixelsPerImage);
+  const progress = startProgress('evaluating', samples.length, 'img', quiet);
+  for (let start = 0; start < samples.length; start += BATCH) {
+    const batch = samples.slice(start, start + BATCH);
+    const decoded = await Promise.allSettled(batch.map((s) => preprocess(s.bytes, spec)));
+    const ready: Sample[] = [];
+    decoded.forEach((result, i) => {
+      if (result.status === 'rejected') {
+        skipped.push(batch[i]!.id);
+        return;
+      }
+      pixels.set(result.value, ready.length * pixelsPerImage);
+      ready.push(batch[i]!);
+    });
+    if (ready.length) {
+      const answers = await model.classifyPixels(pixels.subarray(0, ready.length * pixelsPerImage), ready.length);
+      answers.forEach((answer, i) => probabilities.set(answer.probabilities, (kept.length + i) * k));
+      kept.push(...ready);
+    }
+    progress.update(Math.min(start + BATCH, samples.length));
+  }
+  progress.stop();
+  return { samples: kept, probabilities: probabilities.subarray(0, kept.length * k), skipped };
+}
+
+function reportFacts(manifest: Manifest, document: EvaluationDocument, history?: TrainingHistory): Array<[string, string]> {
+  const { dataset, training, backbone } = manifest;
+  const facts: Array<[string, string]> = [
+    ['evaluated on', `${document.dataset.item_count} images from ${document.dataset.source} (${document.dataset.selection === 'test-split' ? `the ${document.dataset.split!.subset} images held out in training` : 'every image'}, ${document.dataset.skipped.length} skipped), ${document.dataset.fingerprint}`],
+    ['training data', `${dataset.source} (${Object.values(dataset.classes).reduce((a, b) => a + b, 0)} images, ${dataset.skipped} skipped), ${dataset.fingerprint}`],
+    ['split', `train ${dataset.split.train}, validation ${dataset.split.validation}, test ${dataset.split.test}`],
+    ['backbone', `${backbone.id} (${backbone.fingerprint}), layers ${backbone.featureLayers.join(', ')}, ${backbone.featureDim} features`],
+    ['hyperparameters', Object.entries(training.hyperparameters).map(([k, v]) => `${k}=${v}`).join(' ')],
+    ['training wall time', `${(training.durationMs / 1000).toFixed(1)} s${history ? `, ${history.epochs.length} epochs, kept epoch ${history.bestEpoch}` : ''}`],
+  ];
+  if (training.command) facts.push(['command', training.command]);
+  if (training.continuedFrom) facts.push(['continued from', `${training.continuedFrom.name}@${training.continuedFrom.version}`]);
+  return facts;
+}
+
+async function writeAtomically(path: string, content: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, content);
+  await rename(tmp, path);
+}
