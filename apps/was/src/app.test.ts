@@ -1,3 +1,11 @@
+import {
+  classifyAnswerSchema,
+  errorBodySchema,
+  flowerAnswerSchema,
+  flowersAnswerSchema,
+  parseContract,
+  wasReadinessSchema,
+} from '@petal/contracts';
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -5,6 +13,12 @@ import { buildApp } from './app.js';
 import { loadWasConfig } from './config.js';
 import { makeImage, multipartForm } from './test-support/images.js';
 import { startStandInRuntime, type StandInRuntime } from './test-support/stand-in-runtime.js';
+
+// Every body read here is checked against its contract first, so these tests also prove the shapes.
+const answerOf = async (res: Response) => parseContract(classifyAnswerSchema, await res.json(), 'the classify answer');
+const errorOf = async (res: Response) => parseContract(errorBodySchema, await res.json(), 'the error body');
+/** The OpenAPI document, loosely: only the paths the test reads. */
+type OpenApiDoc = { openapi: string; paths: Record<string, Record<string, any>> };
 
 // These tests run the real WAS over real HTTP against a local stand-in for the sagemaker-runtime API, so
 // every error path (slow endpoint, throttling, model errors, a dead endpoint) can be produced on demand.
@@ -49,7 +63,7 @@ describe('WAS against a stand-in runtime', () => {
       headers: { 'x-request-id': 'req-abc-123' },
     });
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await answerOf(res);
     expect(body.result).toEqual({ no: 0, name: 'Astilbe', acc: 0.9, description: expect.stringContaining('plumes') });
     expect(body.top).toHaveLength(3);
     expect(body).toMatchObject({ model: { name: 'stand-in', version: '0' }, lang: 'en', confident: true });
@@ -76,21 +90,21 @@ describe('WAS against a stand-in runtime', () => {
   it('negotiates the language: ?lang wins over Accept-Language; default en; bad lang is 400', async () => {
     const form = () => multipartForm([{ field: 'file', bytes: jpeg }]);
     const ko = await classify(was.url, form(), { headers: { 'accept-language': 'ko-KR,ko;q=0.9,en;q=0.5' } });
-    expect((await ko.json()).result.name).toBe('아스틸베');
+    expect((await answerOf(ko)).result.name).toBe('아스틸베');
     expect(ko.headers.get('content-language')).toBe('ko');
     const en = await classify(was.url, form(), { headers: { 'accept-language': 'ko' } }, '?lang=en');
-    expect((await en.json()).lang).toBe('en');
+    expect((await answerOf(en)).lang).toBe('en');
     const fr = await classify(was.url, form(), { headers: { 'accept-language': 'fr-FR' } });
-    expect((await fr.json()).lang).toBe('en');
+    expect((await answerOf(fr)).lang).toBe('en');
     const bad = await classify(was.url, form(), {}, '?lang=de');
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error.code).toBe('VALIDATION_ERROR');
+    expect((await errorOf(bad)).error.code).toBe('VALIDATION_ERROR');
   });
 
   it('reports low confidence as "not sure" with the candidates', async () => {
     runtime.setBehaviour({ kind: 'ok', predictions: [0.4, 0.35, 0.25] });
     const res = await classify(was.url, multipartForm([{ field: 'file', bytes: jpeg }]), {}, '?lang=ko');
-    const body = await res.json();
+    const body = await answerOf(res);
     expect(body.confident).toBe(false);
     expect(body.result.name).toContain('잘 모르겠어요');
     expect(body.top.map((c: { key: string }) => c.key)).toEqual(['astilbe', 'bellflower', 'black_eyed_susan']);
@@ -111,7 +125,7 @@ describe('WAS against a stand-in runtime', () => {
       const init = input instanceof FormData ? { body: input } : input;
       const res = await fetch(`${was.url}/classify/image`, { method: 'POST', ...init });
       expect({ code, status: res.status }).toEqual({ code, status });
-      const body = await res.json();
+      const body = await errorOf(res);
       expect(body.error.code).toBe(code);
       expect(body.error.message).toBeTypeOf('string');
       expect(JSON.stringify(body)).not.toMatch(/at .*\.ts:\d+/); // no stack traces
@@ -130,7 +144,7 @@ describe('WAS against a stand-in runtime', () => {
     runtime.setBehaviour({ kind: 'model-error', originalStatus: 500, message: 'out of memory' });
     const res = await classify(was.url, multipartForm([{ field: 'file', bytes: jpeg }]));
     expect(res.status).toBe(502);
-    expect((await res.json()).error.code).toBe('MODEL_FAILED');
+    expect((await errorOf(res)).error.code).toBe('MODEL_FAILED');
   });
 
   it('maps a slow endpoint to 504 (deliberately slow stand-in: 1 s against a 300 ms per-call timeout)', async () => {
@@ -139,7 +153,7 @@ describe('WAS against a stand-in runtime', () => {
     const res = await classify(was.url, multipartForm([{ field: 'file', bytes: jpeg }]));
     const took = performance.now() - started;
     expect(res.status).toBe(504);
-    expect((await res.json()).error.code).toBe('ENDPOINT_TIMEOUT');
+    expect((await errorOf(res)).error.code).toBe('ENDPOINT_TIMEOUT');
     expect(took).toBeLessThan(900); // not retried: a timeout already spent the budget
   });
 
@@ -160,23 +174,23 @@ describe('WAS against a stand-in runtime', () => {
     const res = await classify(was.url, multipartForm([{ field: 'file', bytes: jpeg }]));
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect((await res.json()).error.code).toBe('ENDPOINT_UNAVAILABLE');
+    expect((await errorOf(res)).error.code).toBe('ENDPOINT_UNAVAILABLE');
     expect(runtime.calls).toHaveLength(3); // 1 + ENDPOINT_MAX_RETRIES (2)
   });
 
   it('serves the catalog, localized, with 404/400 for unknown/non-integer ids', async () => {
-    const all = await (await fetch(`${was.url}/flowers?lang=ko`)).json();
+    const all = parseContract(flowersAnswerSchema, await (await fetch(`${was.url}/flowers?lang=ko`)).json(), '/flowers');
     expect(all.flowers).toHaveLength(16);
     expect(all.flowers[2]).toMatchObject({ no: 2, key: 'black_eyed_susan', name: '루드베키아' });
     const one = await fetch(`${was.url}/flowers/13`, { headers: { 'accept-language': 'en-US' } });
-    expect((await one.json()).flower).toMatchObject({ no: 13, key: 'sunflower', name: 'Sunflower' });
+    expect(parseContract(flowerAnswerSchema, await one.json(), '/flowers/13').flower).toMatchObject({ no: 13, key: 'sunflower', name: 'Sunflower' });
     const missing = await fetch(`${was.url}/flowers/99`);
     expect(missing.status).toBe(404);
-    expect((await missing.json()).error.code).toBe('FLOWER_NOT_FOUND');
+    expect((await errorOf(missing)).error.code).toBe('FLOWER_NOT_FOUND');
     for (const bad of ['abc', '1.5']) {
       const res = await fetch(`${was.url}/flowers/${bad}`);
       expect(res.status).toBe(400);
-      expect((await res.json()).error.code).toBe('VALIDATION_ERROR');
+      expect((await errorOf(res)).error.code).toBe('VALIDATION_ERROR');
     }
   });
 
@@ -197,9 +211,9 @@ describe('WAS against a stand-in runtime', () => {
   });
 
   it('serves the OpenAPI document and the docs page with local assets', async () => {
-    const doc = await (await fetch(`${was.url}/openapi.json`)).json();
+    const doc = (await (await fetch(`${was.url}/openapi.json`)).json()) as OpenApiDoc;
     expect(doc.openapi).toMatch(/^3\./);
-    const classifyOp = doc.paths['/classify/image'].post;
+    const classifyOp = doc.paths['/classify/image']?.post;
     expect(classifyOp.requestBody.content['multipart/form-data'].schema.properties.file.format).toBe('binary');
     expect(Object.keys(classifyOp.responses)).toEqual(expect.arrayContaining(['200', '413', '415', '422', '503', '504']));
     expect(doc.paths['/flowers/{no}']).toBeDefined();
@@ -245,7 +259,7 @@ describe('WAS circuit breaker against an endpoint that goes away', () => {
       await stand.close(); // the endpoint dies: connection refused from now on
       const first = await classify(was.url, form());
       expect(first.status).toBe(503);
-      expect((await first.json()).error.code).toBe('ENDPOINT_UNAVAILABLE');
+      expect((await errorOf(first)).error.code).toBe('ENDPOINT_UNAVAILABLE');
       const second = await classify(was.url, form()); // 3rd/4th failed attempts open the circuit
       expect(second.status).toBe(503);
       const started = performance.now();
@@ -254,10 +268,10 @@ describe('WAS circuit breaker against an endpoint that goes away', () => {
       expect(fast.status).toBe(503);
       expect(took).toBeLessThan(100);
       expect(Number(fast.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-      expect((await fast.json()).error.message).toContain('circuit open');
+      expect((await errorOf(fast)).error.message).toContain('circuit open');
       const ready = await fetch(`${was.url}/health/ready`);
       expect(ready.status).toBe(503);
-      expect((await ready.json()).checks).toEqual({ circuit: 'open', endpoint: 'unreachable' });
+      expect(parseContract(wasReadinessSchema, await ready.json(), '/health/ready').checks).toEqual({ circuit: 'open', endpoint: 'unreachable' });
       expect(await (await fetch(`${was.url}/metrics`)).text()).toMatch(/was_endpoint_circuit_state 2/);
 
       // The endpoint comes back on the same port; after the cool-down the probe closes the circuit.
@@ -282,7 +296,7 @@ describe('unknown endpoint name', () => {
     try {
       const res = await classify(was.url, multipartForm([{ field: 'file', bytes: jpeg }]));
       expect(res.status).toBe(503);
-      const body = await res.json();
+      const body = await errorOf(res);
       expect(body.error.code).toBe('ENDPOINT_UNAVAILABLE');
       expect(body.error.message).toContain('no-such-endpoint');
     } finally {
@@ -301,7 +315,7 @@ describe('rate limit', () => {
       const limited = await fetch(`${was.url}/flowers/1`);
       expect(limited.status).toBe(429);
       expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
-      expect((await limited.json()).error.code).toBe('RATE_LIMITED');
+      expect((await errorOf(limited)).error.code).toBe('RATE_LIMITED');
       for (let i = 0; i < 5; i++) expect((await fetch(`${was.url}/health`)).status).toBe(200);
     } finally {
       await was.app.close();

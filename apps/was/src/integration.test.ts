@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { classifyAnswerSchema, errorBodySchema, parseContract, type ClassifyAnswer } from '@petal/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeImage, multipartForm } from './test-support/images.js';
 import { DATA_DIR, MODEL_DIR, SKIP_REASON, spawnService, waitFor200, wiringEnv, type Service } from './test-support/processes.js';
@@ -49,17 +50,17 @@ describe.skipIf(Boolean(SKIP_REASON))('WAS → real endpoint → real model', ()
   });
 
   it.each(CLASSES)('classifies %s photos from the data set correctly', async (label) => {
-    const answers = [];
+    const answers: ClassifyAnswer[] = [];
     for (const path of photos(label)) {
       const bytes = await readFile(path);
       const res = await fetch(`${wasUrl}/classify/image?lang=en`, { method: 'POST', body: multipartForm([{ field: 'file', bytes, filename: 'p.jpg' }]) });
       expect(res.status).toBe(200);
-      answers.push(await res.json());
+      answers.push(parseContract(classifyAnswerSchema, await res.json(), 'the classify answer'));
     }
-    const correct = answers.filter((a) => a.top[0].key === label);
+    const correct = answers.filter((a) => a.top[0]?.key === label);
     // The shipped model is ~94% accurate; allow one miss in five rather than pretend it is perfect.
     expect(correct.length).toBeGreaterThanOrEqual(PER_CLASS - 1);
-    const a = correct[0];
+    const a = correct[0]!;
     expect(a.result.no).toBe(CLASSES.indexOf(label));
     expect(a.model.name).toBeTypeOf('string');
     expect(a.top.length).toBeGreaterThanOrEqual(2);
@@ -74,7 +75,7 @@ describe.skipIf(Boolean(SKIP_REASON))('WAS → real endpoint → real model', ()
       headers: { 'accept-language': 'ko-KR,ko;q=0.9' },
       body: multipartForm([{ field: 'file', bytes }]),
     });
-    const body = await res.json();
+    const body = parseContract(classifyAnswerSchema, await res.json(), 'the classify answer');
     expect(body.lang).toBe('ko');
     expect(body.top.map((c: { name: string }) => c.name)).toContain('루드베키아');
   });
@@ -97,7 +98,7 @@ describe.skipIf(Boolean(SKIP_REASON))('WAS → real endpoint → real model', ()
     const corrupt = Buffer.concat([jpeg.subarray(0, 20), Buffer.alloc(2000, 0x42)]); // JPEG magic, garbage after
     const res = await fetch(`${wasUrl}/classify/image`, { method: 'POST', body: multipartForm([{ field: 'file', bytes: corrupt }]) });
     expect(res.status).toBe(422);
-    const body = await res.json();
+    const body = parseContract(errorBodySchema, await res.json(), 'the error body');
     expect(body.error.code).toBe('IMAGE_REJECTED');
   });
 
@@ -117,7 +118,7 @@ describe.skipIf(Boolean(SKIP_REASON))('WAS → real endpoint → real model', ()
     const took = performance.now() - t0;
     expect(fast.status).toBe(503);
     expect(fast.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect((await fast.json()).error.message).toContain('circuit open');
+    expect(parseContract(errorBodySchema, await fast.json(), 'the error body').error.message).toContain('circuit open');
     expect(took).toBeLessThan(100);
 
     endpoint = spawnService('endpoint', { MODEL_DIR, PORT: port });

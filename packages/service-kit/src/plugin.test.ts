@@ -72,7 +72,7 @@ describe('petalService: every error in the contract shape', () => {
     const wrongMethod = await fetch(`${url}/items/7`, { method: 'DELETE' });
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('allow')).toMatch(/GET/);
-    expect((await wrongMethod.json()).error.code).toBe('METHOD_NOT_ALLOWED');
+    expect(errorBodySchema.parse(await wrongMethod.json()).error.code).toBe('METHOD_NOT_ALLOWED');
   });
 
   it('413, 415 and malformed JSON from the framework', async () => {
@@ -80,13 +80,13 @@ describe('petalService: every error in the contract shape', () => {
     const json = { 'content-type': 'application/json' };
     const tooLarge = await fetch(`${url}/items/1`, { method: 'POST', headers: json, body: JSON.stringify({ x: 'a'.repeat(4096) }) });
     expect(tooLarge.status).toBe(413);
-    expect((await tooLarge.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(errorBodySchema.parse(await tooLarge.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
     const unsupported = await fetch(`${url}/items/1`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'a,b' });
     expect(unsupported.status).toBe(415);
-    expect((await unsupported.json()).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(errorBodySchema.parse(await unsupported.json()).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
     const broken = await fetch(`${url}/items/1`, { method: 'POST', headers: json, body: '{' });
     expect(broken.status).toBe(400);
-    expect((await broken.json()).error.code).toBe('INVALID_JSON');
+    expect(errorBodySchema.parse(await broken.json()).error.code).toBe('INVALID_JSON');
     const fine = await fetch(`${url}/items/1`, { method: 'POST', headers: json, body: '{"a":1}' });
     expect(await fine.json()).toEqual({ a: 1 });
   });
