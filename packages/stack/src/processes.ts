@@ -5,10 +5,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { REPO_ROOT, repoPath } from './layout.js';
-import { SERVICE_NAMES, SERVICES, type ServiceName } from './services.js';
+import { LISTEN_ENV, SERVICE_NAMES, SERVICES, type ServiceName } from './services.js';
 import { startOrder, wiringEnv, type ServiceUrls } from './wiring.js';
 
-/** `source`: the TypeScript through tsx, no build needed; `dist`: what `npm run build` produced. */
+/**
+ * `source`: the TypeScript through tsx, no build needed; `dist`: the compiled JavaScript the container
+ * images run (`npm run build`, and for the web server `npm run build:server -w @petal/web`).
+ */
 export type LaunchMode = 'source' | 'dist';
 
 /** Absolute path of a service's entry point. */
@@ -149,7 +152,8 @@ export async function startStack<N extends ServiceName = ServiceName>(options: S
   };
   try {
     for (const name of startOrder(names) as N[]) {
-      const env = { ...wiringEnv(name, urls), ...options.env?.[name] };
+      // A port chosen here rather than PORT=0: a service told to log quietly never says where it listens.
+      const env = { [LISTEN_ENV.port]: String(await freePort()), ...wiringEnv(name, urls), ...options.env?.[name] };
       const p = spawnService(name, env, options.mode ? { mode: options.mode } : {});
       started.push(p);
       processes[name] = p;
