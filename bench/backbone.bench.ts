@@ -1,5 +1,5 @@
 /**
- * The frozen backbone (nsfwjs MobileNetV2, 1856 pooled features): TF.js-wasm against ONNX Runtime in one
+ * The frozen backbone (nsfwjs MobileNetV2, the default 7232 pooled features): TF.js-wasm against ONNX Runtime in one
  * run, batched throughput, and the ONNX Runtime session options the defaults in
  * packages/model/src/backbone/onnx-extractor.ts were chosen from.
  */
@@ -8,10 +8,10 @@ import {
   createFeatureExtractor,
   createOnnxFeatureExtractor,
   DEFAULT_BACKBONE,
-  prepareBackbone,
   type FeatureExtractor,
 } from '../packages/model/src/backbone/index.js';
-import { generatedPixels } from '../packages/model/src/backbone/testing/fixtures.js';
+import { prepareBackbone } from '../packages/model-convert/src/prepare.js';
+import { generatedPixels } from '../packages/model-convert/src/testing/fixtures.js';
 import type { BenchSection } from './types.js';
 
 const SIZE = DEFAULT_BACKBONE.inputSize;
@@ -152,7 +152,7 @@ export async function run(): Promise<BenchSection[]> {
       title: 'backbone: single-image feature extraction, TF.js-wasm vs ONNX Runtime',
       rows: latencyRows,
       notes: [
-        `nsfwjs MobileNetV2 224×224 → 1856 pooled features; ${availableParallelism()} cores; 1-min load average at start ${load.toFixed(2)} (other work on the machine inflates every number alike).`,
+        `nsfwjs MobileNetV2 224×224 → ${DEFAULT_BACKBONE.featureLayers.length} layers, 7232 pooled features; ${availableParallelism()} cores; 1-min load average at start ${load.toFixed(2)} (other work on the machine inflates every number alike).`,
         `ONNX Runtime (default setup) is ${speedup1.toFixed(1)}× faster than TF.js-wasm on a single image in wall time and uses ${cpuRatio.toFixed(1)}× less CPU, measured in this run.`,
       ],
     },

@@ -2,7 +2,7 @@ import { preprocess, preprocessBatch, type PreprocessSpec } from '@petal/imaging
 import {
   DEFAULT_BACKBONE,
   createServingSession,
-  prepareBackbone,
+  locateBackbone,
   type BackboneSpec,
 } from './backbone/index.js';
 import { readArtifact } from './artifact/store.js';
@@ -36,13 +36,16 @@ export function preprocessSpecOf(manifest: Manifest): PreprocessSpec {
 }
 
 /**
- * Loads a model directory or model.tar.gz once: checks the manifest, checks that the installed backbone
- * has exactly the weights the head was trained on, and builds one ONNX session for backbone + head.
+ * Loads a model directory or model.tar.gz once: checks the manifest, finds the backbone graph prepared
+ * for exactly the weights the head was trained on, and builds one ONNX session for backbone + head.
+ * Serving converts nothing when `npm run model:prepare -- --model <this model>` ran first; otherwise the
+ * backbone is converted now where @petal/model-convert is installed, and refused with that command
+ * where it is not (see backbone/locate.ts).
  */
 export async function loadModel(location: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const { manifest, head } = await readArtifact(location);
   const spec = backboneFor(manifest, options.backbone);
-  const prepared = await prepareBackbone(spec, { cacheDir: options.cacheDir });
+  const prepared = await locateBackbone(spec, { cacheDir: options.cacheDir, fingerprint: manifest.backbone.fingerprint });
   if (prepared.fingerprint !== manifest.backbone.fingerprint) {
     throw new ModelArtifactError(
       `model ${manifest.name}@${manifest.version} needs backbone weights ${manifest.backbone.fingerprint}, ` +

@@ -4,9 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nsfwjsPackageRoot } from './layers-model.js';
 
 /** The monorepo root: the nearest ancestor of this file whose package.json declares workspaces. */
 function findRepoRoot(from: string): string | undefined {
@@ -36,7 +36,15 @@ export function resolveCacheDir(explicit?: string): string {
   if (fromEnv) return path.resolve(fromEnv);
   const root = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
   if (root) return path.join(root, '.cache', 'petal');
-  return path.join(path.dirname(nsfwjsPackageRoot()), '.cache', 'petal');
+  return path.join(nodeModulesDir(), '.cache', 'petal');
+}
+
+/** The node_modules folder this installation's packages live in, found from ONNX Runtime's location. */
+function nodeModulesDir(): string {
+  const entry = createRequire(import.meta.url).resolve('onnxruntime-node');
+  const marker = `${path.sep}node_modules${path.sep}`;
+  const at = entry.lastIndexOf(marker);
+  return at >= 0 ? entry.slice(0, at + marker.length - 1) : path.dirname(entry);
 }
 
 /**

@@ -1,10 +1,15 @@
 /**
- * The frozen backbone of the Petal model runtime: MobileNetV2 (from nsfwjs) or a user-supplied TF.js /
- * ONNX network, run by ONNX Runtime (fast path) or TF.js-wasm (reference path).
+ * The frozen backbone at run time: MobileNetV2 (from nsfwjs) or a user-supplied TF.js / ONNX network,
+ * run by ONNX Runtime from a prepared ONNX file. Converting TF.js backbones to ONNX (and the TF.js
+ * reference runtime) is @petal/model-convert's job; see converter-plugin.ts for how the two meet.
  */
 export {
   BackboneError,
+  BackboneNotPreparedError,
   DEFAULT_BACKBONE,
+  FEATURES_OUTPUT,
+  checkPixels,
+  resolveSource,
   type BackboneRuntime,
   type BackboneSource,
   type BackboneSpec,
@@ -12,13 +17,23 @@ export {
   type ExtractorOptions,
   type FeatureExtractor,
   type HeadWeights,
+  type PreparedBackbone,
+  type PrepareOptions,
   type ServingSession,
 } from './spec.js';
 export { createFeatureExtractor } from './create-extractor.js';
-export { prepareBackbone, type PreparedBackbone, type PrepareOptions } from './prepare.js';
+export { locateBackbone, type LocateOptions } from './locate.js';
+export { prepareOnnxBackbone } from './onnx-source.js';
 export { resolveCacheDir } from './cache.js';
-export { CONVERTER_VERSION, FEATURES_OUTPUT, INPUT_NAME, convertKerasModel, convertLayersModel, type ConvertOptions, type ConversionResult } from './converter.js';
+export {
+  CONVERTER_VERSION,
+  convertedBackboneEntry,
+  readConvertedBackbone,
+  writeConvertedBackbone,
+  type ConvertedBackboneEntry,
+  type ConvertedBackboneMeta,
+} from './converted-cache.js';
+export { CONVERTER_PACKAGE, type BackboneConverter } from './converter-plugin.js';
 export { createServingSession, createTfjsServingSession, appendHead, PROBABILITIES_OUTPUT } from './serving.js';
 export { applyHead, foldNormalization, validateHead } from './head.js';
 export { createOnnxFeatureExtractor, DEFAULT_INTRA_OP_THREADS } from './onnx-extractor.js';
-export { createTfjsFeatureExtractor } from './tfjs-extractor.js';

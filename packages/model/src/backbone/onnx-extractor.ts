@@ -3,8 +3,7 @@
  */
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { FEATURES_OUTPUT } from './converter.js';
-import { BackboneError, checkPixels, type BackboneRuntime, type FeatureExtractor } from './spec.js';
+import { BackboneError, checkPixels, FEATURES_OUTPUT, type BackboneRuntime, type FeatureExtractor } from './spec.js';
 
 export interface OnnxSessionOptions {
   intraOpThreads?: number;

@@ -4,13 +4,22 @@
  */
 import { readFile } from 'node:fs/promises';
 import type * as OnnxProtoModule from 'onnx-proto';
-import { FEATURES_OUTPUT } from './converter.js';
 import { createFeatureExtractor } from './create-extractor.js';
 import { applyHead, foldNormalization, numClassesOf, validateHead } from './head.js';
-import { onnx, valueInfo } from './onnx-builder.js';
+import { locateBackbone } from './locate.js';
 import { createOrtSession, defaultStreams, runInChunks, runToArray } from './onnx-extractor.js';
-import { prepareBackbone, type PreparedBackbone } from './prepare.js';
-import { BackboneError, checkPixels, DEFAULT_BACKBONE, type BackboneSpec, type ExtractorOptions, type HeadWeights, type ServingSession } from './spec.js';
+import { onnx, valueInfo } from './onnx-proto.js';
+import {
+  BackboneError,
+  checkPixels,
+  DEFAULT_BACKBONE,
+  FEATURES_OUTPUT,
+  type BackboneSpec,
+  type ExtractorOptions,
+  type HeadWeights,
+  type PreparedBackbone,
+  type ServingSession,
+} from './spec.js';
 
 export const PROBABILITIES_OUTPUT = 'probabilities';
 const PREFIX = 'petal_head/';
@@ -64,7 +73,7 @@ export async function createServingSession(
   } = {},
 ): Promise<ServingSession> {
   if (opts.runtime === 'tfjs') return createTfjsServingSession(spec, head, opts);
-  const prepared = opts.prepared ?? (await prepareBackbone(spec, opts.cacheDir ? { cacheDir: opts.cacheDir } : {}));
+  const prepared = opts.prepared ?? (await locateBackbone(spec, { cacheDir: opts.cacheDir, fingerprint: opts.fingerprint }));
   const fused = appendHead(await readFile(prepared.onnxPath), head, prepared.featureDim);
   const session = await createOrtSession(fused, { intraOpThreads: opts.intraOpThreads });
   const inputName = session.inputNames[0]!;

@@ -30,15 +30,35 @@ export interface BackboneSpec {
 }
 
 /**
- * MobileNetV2 from nsfwjs. These four layers (96 + 160 + 320 + 1280 = 1856 channels) probed best as
- * frozen features for flowers: mid-level blocks carry texture/colour cues the nsfw-tuned top layer lost.
+ * MobileNetV2 from nsfwjs with the nine late layers the shipped flower model was trained on: the wide
+ * "expand" activations of blocks 10–16, block 16's depthwise output and `out_relu` (7232 channels in
+ * all). Training probed these as best on the flower set (the narrow block outputs lose astilbe vs
+ * bellflower); serving cost is the same as for any set ending at `out_relu`, since the network runs to
+ * its end anyway. This is THE default: `npm run model:prepare`, the training job's `--feature-layers`
+ * and the shipped model's manifest all use it, so a prepared cache serves the shipped model.
  */
 export const DEFAULT_BACKBONE: BackboneSpec = Object.freeze({
   id: 'nsfwjs/mobilenet_v2',
   inputSize: 224,
-  featureLayers: ['block_12_add', 'block_15_add', 'block_16_project_BN', 'out_relu'],
-  source: { kind: 'nsfwjs', model: 'mobilenet_v2' },
+  featureLayers: Object.freeze([
+    'block_10_expand_relu',
+    'block_11_expand_relu',
+    'block_12_expand_relu',
+    'block_13_expand_relu',
+    'block_14_expand_relu',
+    'block_15_expand_relu',
+    'block_16_expand_relu',
+    'block_16_depthwise_relu',
+    'out_relu',
+  ]) as string[],
+  source: Object.freeze({ kind: 'nsfwjs', model: 'mobilenet_v2' }),
 }) as BackboneSpec;
+
+/**
+ * The output every ONNX backbone graph has, float32 `[N, featureDim]`: what the converter writes and
+ * what a user-supplied ONNX backbone must provide.
+ */
+export const FEATURES_OUTPUT = 'features';
 
 export type BackboneRuntime = 'onnx' | 'tfjs';
 
@@ -61,6 +81,11 @@ export interface ExtractorOptions {
   intraOpThreads?: number;
   /** Where generated ONNX files live (default: `PETAL_CACHE_DIR`, else `<repo>/.cache/petal`). */
   cacheDir?: string;
+  /**
+   * The backbone weights the caller needs (a model manifest's `backbone.fingerprint`). With it a prepared
+   * backbone is found in the cache without reading the original weights, so no converter is needed.
+   */
+  fingerprint?: string;
   /** Largest batch given to the runtime at once; bigger inputs are split (bounds memory). */
   batchSize?: number;
   /**
@@ -95,7 +120,33 @@ export interface ServingSession {
 
 /** Raised for a backbone that cannot be loaded or converted; the message names the culprit. */
 export class BackboneError extends Error {
-  override readonly name = 'BackboneError';
+  override readonly name: string = 'BackboneError';
+}
+
+/**
+ * The ONNX graph for a TF.js backbone is not in the cache and no converter is installed to make it (the
+ * endpoint image carries only the runtime): the message says which backbone and how to prepare it.
+ */
+export class BackboneNotPreparedError extends BackboneError {
+  override readonly name = 'BackboneNotPreparedError';
+}
+
+/** A backbone as an ONNX file on disk, ready for ONNX Runtime. */
+export interface PreparedBackbone {
+  onnxPath: string;
+  fingerprint: string;
+  featureDim: number;
+  inputSize: number;
+  /** True when this call generated (converted or downloaded) the file. */
+  generated: boolean;
+}
+
+export interface PrepareOptions {
+  cacheDir?: string;
+  /** Regenerate even when a valid cached file exists. */
+  force?: boolean;
+  /** Download timeout for URL sources (default 120 s). */
+  downloadTimeoutMs?: number;
 }
 
 export function resolveSource(spec: BackboneSpec): BackboneSource {

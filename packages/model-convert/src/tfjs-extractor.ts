@@ -7,7 +7,6 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { loadLayersArtifacts, type LayersModelArtifacts } from './layers-model.js';
 import {
   BackboneError,
   checkPixels,
@@ -15,7 +14,8 @@ import {
   type BackboneSpec,
   type ExtractorOptions,
   type FeatureExtractor,
-} from './spec.js';
+} from '@petal/model';
+import { loadLayersArtifacts, type LayersModelArtifacts } from './layers-model.js';
 
 const require = createRequire(import.meta.url);
 let backendReady: Promise<void> | undefined;

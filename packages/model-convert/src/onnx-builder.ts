@@ -2,12 +2,11 @@
  * A small builder over the `onnx-proto` (protobufjs) message classes: nodes, initializers, typed
  * attributes and value infos, serialised to ONNX model bytes.
  */
-import { createRequire } from 'node:module';
+import { onnx, valueInfo } from '@petal/model/onnx-proto';
 import type * as OnnxProtoModule from 'onnx-proto';
 
-// onnx-proto is CommonJS without named-export hints, so load it through require.
-const { onnx } = createRequire(import.meta.url)('onnx-proto') as typeof OnnxProtoModule;
-export { onnx };
+// The protobuf classes and value-info helper come from the runtime, which appends heads to these graphs.
+export { valueInfo };
 
 /** The opset the converter targets (ReduceMean with an `axes` attribute, Clip with min/max inputs). */
 export const OPSET = 13;
@@ -35,20 +34,6 @@ function toAttribute(name: string, attr: Attr): OnnxProtoModule.onnx.IAttributeP
     case 'string':
       return { name, type: T.STRING, s: new TextEncoder().encode(attr.value) };
   }
-}
-
-export type Dim = number | string;
-
-export function valueInfo(name: string, dims: Dim[]): OnnxProtoModule.onnx.IValueInfoProto {
-  return {
-    name,
-    type: {
-      tensorType: {
-        elemType: onnx.TensorProto.DataType.FLOAT,
-        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
-      },
-    },
-  };
 }
 
 export class OnnxGraphBuilder {
@@ -117,7 +102,7 @@ export class OnnxGraphBuilder {
   }): Uint8Array {
     const model = onnx.ModelProto.create({
       irVersion: IR_VERSION,
-      producerName: '@petal/model backbone converter',
+      producerName: '@petal/model-convert',
       opsetImport: [{ domain: '', version: OPSET }],
       docString: opts.docString ?? '',
       metadataProps: Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value })),

@@ -5,19 +5,16 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { HeadWeights } from '@petal/model';
+import { DATA_DIR } from '@petal/stack';
 import * as tf from '@tensorflow/tfjs';
 import sharp, { type Sharp } from 'sharp';
 import type { LayersModelArtifacts, WeightSpec } from '../layers-model.js';
-import type { HeadWeights } from '../spec.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-/** `<repo>` is five levels up from packages/model/src/backbone/testing. */
-export const REPO_ROOT = path.resolve(here, '../../../../..');
+export { REPO_ROOT } from '@petal/stack';
 
 export function flowersDir(): string | undefined {
-  const dir = process.env.PETAL_DATA_DIR ?? path.resolve(REPO_ROOT, '..', 'shared', 'datasets', 'flowers');
-  return existsSync(dir) ? dir : undefined;
+  return existsSync(DATA_DIR) ? DATA_DIR : undefined;
 }
 
 export const NO_FLOWERS_MESSAGE =

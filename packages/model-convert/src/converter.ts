@@ -6,16 +6,16 @@
  * that follows them and the ZeroPadding2D that precedes them, so MobileNetV2 becomes Conv/Clip/Add only.
  * Anything the converter does not understand is refused with the layer's name and class, never guessed.
  */
+import { BackboneError, CONVERTER_VERSION, FEATURES_OUTPUT } from '@petal/model';
 import { ancestorsOf, parseKerasTopology, type KerasGraph, type KerasLayer } from './keras-topology.js';
 import { decodeWeights, type DecodedWeight, type LayersModelArtifacts } from './layers-model.js';
 import { float, int, ints, OnnxGraphBuilder, valueInfo, type Attr } from './onnx-builder.js';
-import { BackboneError } from './spec.js';
 
-/** Bump when the generated graph changes for the same input: it is part of the cache key. */
-export const CONVERTER_VERSION = '1';
+// The version this converter stamps on its graphs is CONVERTER_VERSION in @petal/model (the runtime
+// accepts only cache entries of that version): bump it there when the generated graph changes.
+export { CONVERTER_VERSION, FEATURES_OUTPUT };
 
 export const INPUT_NAME = 'input';
-export const FEATURES_OUTPUT = 'features';
 
 export interface ConvertOptions {
   /** Layers to global-average-pool and concatenate into the `features` output [N, featureDim]. */

@@ -9,11 +9,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFeatureExtractor, DEFAULT_BACKBONE, type BackboneSpec } from '@petal/model';
 import { convertLayersModel } from './converter.js';
-import { createFeatureExtractor } from './create-extractor.js';
 import { loadNsfwjsArtifacts } from './layers-model.js';
 import { prepareBackbone } from './prepare.js';
-import { DEFAULT_BACKBONE, type BackboneSpec } from './spec.js';
 import { artifactsOf, buildTinyModel, maxAbsDiff, REPO_ROOT, seededRandom } from './testing/fixtures.js';
 import { ensureTfjsWasmBackend } from './tfjs-extractor.js';
 
@@ -42,7 +41,7 @@ describe('prepareBackbone cache', () => {
   it('generates once, then reuses the cached file', async () => {
     const cacheDir = path.join(dir, 'reuse');
     const first = await prepareBackbone(DEFAULT_BACKBONE, { cacheDir });
-    expect(first).toMatchObject({ generated: true, featureDim: 1856, inputSize: 224 });
+    expect(first).toMatchObject({ generated: true, featureDim: 7232, inputSize: 224 });
     expect(first.fingerprint).toMatch(/^nsfwjs@\d+\.\d+\.\d+:[0-9a-f]{16}$/);
     expect(first.onnxPath.startsWith(cacheDir)).toBe(true);
     const second = await prepareBackbone(DEFAULT_BACKBONE, { cacheDir });
@@ -159,7 +158,7 @@ describe('user-supplied backbones', () => {
     it('uses a local ONNX file as is and gives the same features as the built-in path', async () => {
       const user: BackboneSpec = { id: 'user/onnx', inputSize: 224, featureLayers: [], source: { kind: 'onnx', path: onnxPath } };
       const fx = await createFeatureExtractor(user);
-      expect(fx.featureDim).toBe(1856);
+      expect(fx.featureDim).toBe(7232);
       expect(fx.fingerprint).toMatch(/\.onnx:[0-9a-f]{16}$/);
       await fx.dispose();
       await expect(createFeatureExtractor(user, { runtime: 'tfjs' })).rejects.toThrow(/ONNX model.*TF\.js/);
@@ -169,7 +168,7 @@ describe('user-supplied backbones', () => {
       const cacheDir = path.join(dir, 'downloads');
       const user: BackboneSpec = { id: 'user/url', inputSize: 224, featureLayers: [], source: { kind: 'onnx', path: `${baseUrl}/models/backbone.onnx` } };
       const first = await prepareBackbone(user, { cacheDir });
-      expect(first).toMatchObject({ generated: true, featureDim: 1856 });
+      expect(first).toMatchObject({ generated: true, featureDim: 7232 });
       expect(first.onnxPath.startsWith(cacheDir)).toBe(true);
       const hitsAfterFirst = hits;
       expect((await prepareBackbone(user, { cacheDir })).generated).toBe(false);

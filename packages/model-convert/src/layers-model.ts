@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { z } from 'zod';
-import { BackboneError } from './spec.js';
+import { BackboneError } from '@petal/model';
 
 const require = createRequire(import.meta.url);
 

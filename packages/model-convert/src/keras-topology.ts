@@ -3,7 +3,7 @@
  * every input comes first, each with its class, config and input layer names.
  */
 import { z } from 'zod';
-import { BackboneError } from './spec.js';
+import { BackboneError } from '@petal/model';
 
 export interface KerasLayer {
   name: string;

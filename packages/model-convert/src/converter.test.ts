@@ -1,9 +1,9 @@
+import { DEFAULT_BACKBONE } from '@petal/model';
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertKerasModel, convertLayersModel, type ConvertOptions } from './converter.js';
 import { decodeWeights, loadNsfwjsArtifacts, type LayersModelArtifacts } from './layers-model.js';
-import { DEFAULT_BACKBONE } from './spec.js';
 import { artifactsOf, buildTinyModel, generatedPixels, maxAbsDiff, seededRandom } from './testing/fixtures.js';
 import { ensureTfjsWasmBackend, loadTfjsLayersModel } from './tfjs-extractor.js';
 
@@ -152,7 +152,7 @@ describe('nsfwjs MobileNetV2', () => {
 
   it('has the documented channel counts and matches TF.js end to end, with and without folding', async () => {
     const converted = convertLayersModel(artifacts, { featureLayers: DEFAULT_BACKBONE.featureLayers, layerOutputs: true, modelOutputs: true });
-    expect(converted.featureDim).toBe(1856);
+    expect(converted.featureDim).toBe(7232);
     // Only Conv, Clip, Add, the input transpose and the output pooling remain: every BN and pad folded.
     expect(converted.stats).toMatchObject({ foldedBatchNorms: 52, foldedPaddings: 5 });
     const unfolded = convertLayersModel(artifacts, { featureLayers: DEFAULT_BACKBONE.featureLayers, modelOutputs: true, foldBatchNorm: false, foldPadding: false });
@@ -163,9 +163,10 @@ describe('nsfwjs MobileNetV2', () => {
       const ref = tfjsReference(model, DEFAULT_BACKBONE.featureLayers, pixels, [n, 224, 224, 3]);
       const out = await runOnnx(converted.onnx, pixels, [n, 224, 224, 3]);
       const outUnfolded = await runOnnx(unfolded.onnx, pixels, [n, 224, 224, 3]);
-      expect(out['pooled:block_12_add']).toHaveLength(n * 96);
-      expect(out['pooled:block_15_add']).toHaveLength(n * 160);
-      expect(out['pooled:block_16_project_BN']).toHaveLength(n * 320);
+      expect(out['pooled:block_10_expand_relu']).toHaveLength(n * 384);
+      for (const b of [11, 12, 13]) expect(out[`pooled:block_${b}_expand_relu`]).toHaveLength(n * 576);
+      for (const b of [14, 15, 16]) expect(out[`pooled:block_${b}_expand_relu`]).toHaveLength(n * 960);
+      expect(out['pooled:block_16_depthwise_relu']).toHaveLength(n * 960);
       expect(out['pooled:out_relu']).toHaveLength(n * 1280);
       expect(maxAbsDiff(out.features!, ref.features)).toBeLessThan(1e-4);
       expect(maxAbsDiff(outUnfolded.features!, ref.features)).toBeLessThan(1e-4);
