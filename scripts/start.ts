@@ -63,6 +63,20 @@ function services(): ServiceSpec[] {
   }));
 }
 
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+
+/**
+ * The children write to our pipes, not to the terminal, so they cannot see that a person is reading:
+ * tell them (pino-pretty lines, in colour) unless LOG_FORMAT says otherwise. JSON stays the default
+ * anywhere else (CI, a redirect, containers).
+ */
+const childLogEnv: Record<string, string> = {
+  LOG_FORMAT: process.env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
+  ...(useColor && process.env.FORCE_COLOR === undefined ? { FORCE_COLOR: '1' } : {}),
+  // The AWS SDK's nine-line Node-version warning, once per service: said once, in one line, below instead.
+  ...(nodeMajor < 22 ? { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } : {}),
+};
+
 function pipeWithPrefix(stream: NodeJS.ReadableStream | null, prefix: string, out: NodeJS.WritableStream): void {
   if (!stream) return;
   createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => out.write(`${prefix} ${line}\n`));
@@ -71,7 +85,7 @@ function pipeWithPrefix(stream: NodeJS.ReadableStream | null, prefix: string, ou
 function start(spec: ServiceSpec): Running {
   const child = spawn(process.execPath, launchArgs(spec.name), {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...spec.env },
+    env: { ...process.env, ...childLogEnv, ...spec.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = paint(spec.color, `[${spec.name}]`);
@@ -131,6 +145,7 @@ async function buildWebUiIfStale(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (nodeMajor < 22) say(`Node ${process.versions.node} is past its end of life; Petal runs on Node 22 and 24 too, and the AWS SDK will soon need 22`);
   await buildWebUiIfStale();
   const specs = services();
   const running: Running[] = [];

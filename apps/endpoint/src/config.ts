@@ -14,7 +14,7 @@ export const LOCAL_DEFAULT_MODEL_DIR = resolve(here, '../../../models/flower-cla
 const schema = z.object({
   SAGEMAKER_BIND_TO_PORT: z.string().optional(),
   PORT: portVar(8080),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  HOST: z.string().min(1).default('127.0.0.1'),
   MODEL_DIR: z.string().min(1).optional(),
   ENDPOINT_NAME: z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'must be a SageMaker endpoint name').max(63).default('image-classifier'),
   /** Bytes; SageMaker real-time inference accepts at most 6 MB per request. */

@@ -9,7 +9,7 @@ const booleanVar = (fallback: boolean) =>
 
 const schema = z.object({
   PORT: portVar(8081),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  HOST: z.string().min(1).default('127.0.0.1'),
   SAGEMAKER_ENDPOINT_NAME: z
     .string()
     .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'must be a SageMaker endpoint name')

@@ -29,7 +29,7 @@ export function serverOptions(service: string, overrides: FastifyServerOptions =
       level,
       base: { service },
       redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-admin-token"]'],
-      ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
+      ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', singleLine: true } } } : {}),
     },
     requestIdHeader: REQUEST_ID_HEADER,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),

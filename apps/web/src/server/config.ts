@@ -19,7 +19,7 @@ const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$
 
 export const webConfigSchema = z.object({
   PORT: portVar(8000),
-  HOST: z.string().default('0.0.0.0'),
+  HOST: z.string().min(1).default('127.0.0.1'),
   WAS_URL: httpUrl.default('http://127.0.0.1:8081'),
   /** Optional: lets the status view read the model's name/version/accuracy from the endpoint's /models. */
   ENDPOINT_URL: httpUrl.optional(),
