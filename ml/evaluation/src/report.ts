@@ -60,6 +60,7 @@ table{border-collapse:collapse;background:#fff}td,th{border:1px solid #e4e1da;pa
 th[scope=row]{text-align:left;font-weight:600}thead th{background:#f3efe8}
 .charts{display:flex;gap:1.5rem;flex-wrap:wrap}svg{background:#fff;border:1px solid #e4e1da;border-radius:10px}
 code{font-size:.85em}
+.facts td{text-align:left;overflow-wrap:anywhere}.facts th{white-space:nowrap}
 </style></head><body>
 <h1>${esc(input.name)} <span style="color:#7a2f63">${esc(input.version)}</span></h1>
 <p class="sub">Evaluation report, ${esc(input.createdAt)}</p>
@@ -77,7 +78,7 @@ ${confusionMatrix(test)}
 <h2>Misclassified images</h2>
 ${mistakes}
 <h2>Run</h2>
-<table><tbody>${facts}</tbody></table>
+<table class="facts"><tbody>${facts}</tbody></table>
 </body></html>
 `;
 }
