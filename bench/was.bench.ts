@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DATA_DIR, MODEL_DIR, freePort, loopbackUrl, startStack, type RunningStack } from '@petal/stack';
-import { SKIP_REASON } from '../apps/was/src/test-support/processes.js';
+import { SKIP_REASON } from '../apps/was/src/testing/processes.js';
 import type { BenchSection } from './types.js';
 
 const WARMUP = 20;

@@ -11,8 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
 import { loadWasConfig } from './config.js';
-import { makeImage, multipartForm } from './test-support/images.js';
-import { startStandInRuntime, type StandInRuntime } from './test-support/stand-in-runtime.js';
+import { makeImage, multipartForm } from './testing/images.js';
+import { startStandInRuntime, type StandInRuntime } from './testing/stand-in-runtime.js';
 
 // Every body read here is checked against its contract first, so these tests also prove the shapes.
 const answerOf = async (res: Response) => parseContract(classifyAnswerSchema, await res.json(), 'the classify answer');
@@ -340,6 +340,6 @@ describe('configuration', () => {
 
 /** Restarts a stand-in on a given port (the "endpoint came back" case). */
 async function startStandInRuntimeOn(port: number): Promise<StandInRuntime> {
-  const { startStandInRuntime: start } = await import('./test-support/stand-in-runtime.js');
+  const { startStandInRuntime: start } = await import('./testing/stand-in-runtime.js');
   return start('image-classifier', port);
 }

@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { classifyAnswerSchema, errorBodySchema, parseContract, type ClassifyAnswer } from '@petal/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeImage, multipartForm } from './test-support/images.js';
-import { DATA_DIR, MODEL_DIR, SKIP_REASON, spawnService, waitFor200, wiringEnv, type Service } from './test-support/processes.js';
+import { makeImage, multipartForm } from './testing/images.js';
+import { DATA_DIR, MODEL_DIR, SKIP_REASON, spawnService, waitFor200, wiringEnv, type Service } from './testing/processes.js';
 
 // The real thing: the endpoint process serving the real model, and the WAS process calling it through the
 // AWS SDK, both started from source as `npm start` does.

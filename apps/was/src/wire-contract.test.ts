@@ -12,7 +12,7 @@ import {
 import { hasModelAt, MODEL_DIR, startStack, type RunningStack } from '@petal/stack';
 import { probeFrameworkErrors } from '@petal/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeImage, multipartForm } from './test-support/images.js';
+import { makeImage, multipartForm } from './testing/images.js';
 
 const hasModel = hasModelAt(MODEL_DIR);
 if (!hasModel) console.warn(`skipping WAS wire-contract tests: no model at ${MODEL_DIR}`);

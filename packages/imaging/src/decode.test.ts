@@ -11,7 +11,7 @@ import {
   solid,
   splitRaw,
   type Rgb,
-} from './test-support/images.js';
+} from './testing/images.js';
 
 const RED: Rgb = [220, 20, 30];
 const BLUE: Rgb = [20, 40, 210];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { IMAGE_FORMATS, IMAGE_MIME_TYPES, sniffImageFormat, sniffRefusedImageFormat } from './index.js';
-import { animatedFrames, pngBomb, pseudoRandomBytes, solid } from './test-support/images.js';
+import { animatedFrames, pngBomb, pseudoRandomBytes, solid } from './testing/images.js';
 
 const ftyp = (major: string, compatible: string[]): Buffer => {
   const body = Buffer.from(`ftyp${major}\0\0\0\0${compatible.join('')}`, 'latin1');

@@ -13,7 +13,7 @@ import {
   toUnitFloat,
   type PreprocessSpec,
 } from './index.js';
-import { photoLike, pixelAt, solid, splitRaw } from './test-support/images.js';
+import { photoLike, pixelAt, solid, splitRaw } from './testing/images.js';
 
 const SPEC = DEFAULT_PREPROCESS_SPEC;
 const S = SPEC.size;
