@@ -1,19 +1,11 @@
 import { UsageError } from '@petal/evaluation';
+import { DEFAULT_BACKBONE } from '@petal/model';
 import { z } from 'zod';
 
 export { UsageError };
 
-export const DEFAULT_FEATURE_LAYERS = [
-  'block_10_expand_relu',
-  'block_11_expand_relu',
-  'block_12_expand_relu',
-  'block_13_expand_relu',
-  'block_14_expand_relu',
-  'block_15_expand_relu',
-  'block_16_expand_relu',
-  'block_16_depthwise_relu',
-  'out_relu',
-];
+/** The backbone layers the shipped model uses: one list, the runtime's default backbone. */
+export const DEFAULT_FEATURE_LAYERS: readonly string[] = DEFAULT_BACKBONE.featureLayers;
 
 /**
  * Training hyperparameters. SageMaker passes every value as a string (hyperparameters.json), the CLI
