@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import type { RuntimeErrorBody } from '@petal/contracts';
+import { errorBody, type RuntimeErrorBody } from '@petal/contracts';
 import { HttpError } from '@petal/service-kit';
 import type { Invoker } from './invocation.js';
 
@@ -78,7 +78,7 @@ export function registerRuntimeApi(app: FastifyInstance, invoker: Invoker, optio
           return sendAwsError(reply, request.id, 503, 'ServiceUnavailable', err.message);
         }
         // Anything else the container refused becomes ModelError (424), carrying the container's answer.
-        const original = JSON.stringify({ error: { code: err.code, message: err.message } });
+        const original = JSON.stringify(errorBody(err.code, err.message));
         const side = err.statusCode < 500 ? 'client' : 'server';
         return sendAwsError(reply, request.id, 424, 'ModelError', undefined, {
           ErrorCode: side === 'client' ? 'CLIENT_ERROR_FROM_MODEL' : 'SERVER_ERROR_FROM_MODEL',

@@ -1,3 +1,4 @@
+import { errorBodySchema } from '@petal/contracts';
 import { CircuitOpenError } from './circuit-breaker.js';
 
 /** What went wrong calling the model endpoint, in terms the API answers with. */
@@ -54,14 +55,14 @@ interface SdkErrorLike {
 /** The container's own words: OriginalMessage is its response body, a Petal JSON error or plain text. */
 function containerMessage(original: string | undefined): string | undefined {
   if (original === undefined) return undefined;
+  let json: unknown;
   try {
-    const parsed = JSON.parse(original) as { error?: { message?: unknown }; message?: unknown };
-    const message = parsed.error?.message ?? parsed.message;
-    if (typeof message === 'string') return message;
+    json = JSON.parse(original);
   } catch {
-    // not JSON: use it as it is
+    // not JSON: another container's plain text; use it as it is
   }
-  return original.slice(0, 500);
+  const body = errorBodySchema.safeParse(json);
+  return body.success ? body.data.error.message : original.slice(0, 500);
 }
 
 /** Maps an error from one InvokeEndpoint attempt to an EndpointCallError. `timedOut`: our own deadline fired. */
