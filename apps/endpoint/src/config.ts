@@ -1,15 +1,15 @@
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { intVar, loadConfig, portVar } from '@petal/service-kit';
+import { repoRootAbove } from '@petal/stack/repo-root';
 import { z } from 'zod';
 
 /** SageMaker mounts the model artifact here inside the inference container. */
 export const SAGEMAKER_MODEL_DIR = '/opt/ml/model';
 
-const here = dirname(fileURLToPath(import.meta.url));
-/** `<repo>/models/flower-classifier`, from either `src/` or `dist/` of this package. */
-export const LOCAL_DEFAULT_MODEL_DIR = resolve(here, '../../../models/flower-classifier');
+const repoRoot = repoRootAbove(import.meta.dirname);
+/** `<repo>/models/flower-classifier` in a checkout; outside one (an image) only MODEL_DIR or SageMaker's mount. */
+export const LOCAL_DEFAULT_MODEL_DIR = repoRoot ? join(repoRoot, 'models', 'flower-classifier') : SAGEMAKER_MODEL_DIR;
 
 const schema = z.object({
   SAGEMAKER_BIND_TO_PORT: z.string().optional(),

@@ -2,29 +2,11 @@
  * Where generated backbone files live, and how they get there without ever being seen half-written.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-/** The monorepo root: the nearest ancestor of this file whose package.json declares workspaces. */
-function findRepoRoot(from: string): string | undefined {
-  let dir = from;
-  for (;;) {
-    const pkg = path.join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { workspaces?: unknown }).workspaces) return dir;
-      } catch {
-        // unreadable package.json: not our root, keep walking
-      }
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-}
+import { repoRootAbove } from '@petal/stack/repo-root';
 
 /**
  * `explicit` ?? `PETAL_CACHE_DIR` ?? `<repo>/.cache/petal` (gitignored) ?? `node_modules/.cache/petal`
@@ -34,7 +16,7 @@ export function resolveCacheDir(explicit?: string): string {
   if (explicit) return path.resolve(explicit);
   const fromEnv = process.env.PETAL_CACHE_DIR;
   if (fromEnv) return path.resolve(fromEnv);
-  const root = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
+  const root = repoRootAbove(path.dirname(fileURLToPath(import.meta.url)));
   if (root) return path.join(root, '.cache', 'petal');
   return path.join(nodeModulesDir(), '.cache', 'petal');
 }
