@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createFeatureExtractor, DEFAULT_BACKBONE } from '@petal/model';
+import { rssAfterGc } from '@petal/model/testing';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatedPixels } from './testing/fixtures.js';
@@ -38,10 +39,10 @@ describe('extract() stays memory-flat', () => {
     try {
       const one = images.subarray(0, PER_IMAGE);
       for (let i = 0; i < 100; i++) await fx.extract(one, 1); // warm the arena and the JIT first
-      const before = process.memoryUsage().rss;
+      const before = rssAfterGc();
       const started = performance.now();
       for (let i = 0; i < 1000; i++) await fx.extract(images.subarray((i % 4) * PER_IMAGE, ((i % 4) + 1) * PER_IMAGE), 1);
-      const grownMb = (process.memoryUsage().rss - before) / 2 ** 20;
+      const grownMb = (rssAfterGc() - before) / 2 ** 20;
       console.info(`ORT: 1000 single-image calls in ${((performance.now() - started) / 1000).toFixed(1)} s, RSS ${grownMb >= 0 ? '+' : ''}${grownMb.toFixed(1)} MB`);
       // A leaked input tensor (600 kB a call) would add ~600 MB here; 25 MB leaves room for allocator noise.
       expect(grownMb).toBeLessThan(25);

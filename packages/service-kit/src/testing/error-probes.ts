@@ -1,4 +1,4 @@
-import { errorBodySchema, type ErrorBody } from '@petal/contracts';
+import { errorBodySchema, type ErrorBody, type ErrorCatalog } from '@petal/contracts';
 import { connect } from 'node:net';
 
 export interface ProbeTargets {
@@ -78,4 +78,35 @@ export async function probeFrameworkErrors(baseUrl: string, targets: ProbeTarget
   const bigHeaders = await rawRequest(url, `GET ${targets.getPath} HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
   results.push(result('headers too large', bigHeaders.status, bigHeaders.body));
   return results;
+}
+
+/** The catalog code each probe should get back, unless a service has a more specific one. */
+export const PROBE_CODES: Readonly<Record<string, string>> = {
+  'unknown route': 'NOT_FOUND',
+  'wrong method': 'METHOD_NOT_ALLOWED',
+  'unsupported media type': 'UNSUPPORTED_MEDIA_TYPE',
+  'body too large': 'PAYLOAD_TOO_LARGE',
+  'not HTTP': 'BAD_REQUEST',
+  'headers too large': 'HEADERS_TOO_LARGE',
+};
+
+/**
+ * Runs the probes and lists what broke the contract: a body outside the error shape, another code than
+ * expected, or a status other than the catalog's for that code. Empty when everything kept it.
+ */
+export async function frameworkErrorProblems(
+  baseUrl: string,
+  targets: ProbeTargets,
+  catalog: ErrorCatalog,
+  codes: Partial<Record<string, string>> = {},
+): Promise<string[]> {
+  const expected = { ...PROBE_CODES, ...codes };
+  const problems: string[] = [];
+  for (const r of await probeFrameworkErrors(baseUrl, targets)) {
+    const want = expected[r.probe];
+    if (!r.body) problems.push(`${r.probe}: ${r.status} outside the error contract: ${r.raw}`);
+    else if (r.body.error.code !== want) problems.push(`${r.probe}: ${r.status} ${r.body.error.code}, expected ${want}`);
+    else if (catalog[want]?.status !== r.status) problems.push(`${r.probe}: ${want} answered ${r.status}, the catalog says ${catalog[want]?.status}`);
+  }
+  return problems;
 }
