@@ -1,0 +1,210 @@
+import { EVALUATION_FILE, EVALUATION_JSON_PATHS, processingPaths } from '@petal/evaluation';
+import { eq, gte } from './conditions.js';
+import { definePipeline, type PipelineDefinition } from './definition.js';
+import { execution, join, jsonGet, param, setting, stepProperty } from './expressions.js';
+import { HYPERPARAMETER_PARAMETER_NAMES, hyperparameterParameters } from './hyperparameter-parameters.js';
+import type { ParameterDef } from './parameters.js';
+import { conditionStep } from './steps/condition-step.js';
+import { deployStep } from './steps/deploy-step.js';
+import { failStep } from './steps/fail-step.js';
+import { processingStep } from './steps/processing-step.js';
+import { APPROVAL_STATUSES, registerModelStep } from './steps/register-model-step.js';
+import { output } from './steps/step.js';
+import { TRAINING_MODEL_OUTPUT, trainingStep } from './steps/training-step.js';
+
+/** The model package group every version of the flower classifier is registered in. */
+export const MODEL_PACKAGE_GROUP = 'flower-classifier';
+export const FLOWER_PIPELINE_NAME = 'petal-flower-classifier';
+
+/** The training data set's fingerprint inside evaluation.json (the model manifest's dataset.fingerprint). */
+const DATASET_FINGERPRINT_PATH = 'dataset.split.dataset_fingerprint';
+
+/**
+ * SageMaker Pipelines conditions cannot subtract, so "accuracy ≥ deployed − max-regression" compares
+ * against `regression-floor`, computed from `deployed-accuracy` and `max-regression` when an execution
+ * starts (`pipeline start`, the local executor) — the same condition then runs on SageMaker and
+ * locally. `deployed-accuracy` is filled from the registry at start (0 when nothing is deployed).
+ */
+const gateParameters: ParameterDef[] = [
+  {
+    name: 'accuracy-threshold',
+    type: 'Float',
+    default: 0.9,
+    description: 'the lowest test accuracy a model may have to be registered',
+    check: (v) => (Number(v) >= 0 && Number(v) <= 1 ? undefined : 'must be between 0 and 1'),
+  },
+  {
+    name: 'max-regression',
+    type: 'Float',
+    default: 0.01,
+    description: 'how far below the deployed model’s accuracy a new model may be',
+    check: (v) => (Number(v) >= 0 && Number(v) <= 1 ? undefined : 'must be between 0 and 1'),
+  },
+  {
+    name: 'deployed-accuracy',
+    type: 'Float',
+    description: 'the test accuracy of the version now deployed, filled from the registry at start; 0 = nothing deployed',
+    fromContext: (context) => context.deployedAccuracy,
+    check: (v) => (Number(v) >= 0 && Number(v) <= 1 ? undefined : 'must be between 0 and 1'),
+  },
+  {
+    name: 'regression-floor',
+    type: 'Float',
+    description: 'deployed-accuracy − max-regression (at least 0), computed at start',
+    // Rounded so that 0.97 − 0.01 reads 0.96 in the rejection message, not 0.9599999999999999.
+    derive: (v) => Math.max(0, Math.round((Number(v['deployed-accuracy']) - Number(v['max-regression'])) * 1e6) / 1e6),
+  },
+];
+
+const parameters: ParameterDef[] = [
+  {
+    name: 'data',
+    type: 'String',
+    description: 'the labelled photos, one folder per class: a directory (local runs) or an s3:// prefix',
+    fromContext: (context) => context.data,
+  },
+  ...hyperparameterParameters(),
+  ...gateParameters,
+  {
+    name: 'approval',
+    type: 'String',
+    default: 'PendingManualApproval',
+    enumValues: APPROVAL_STATUSES,
+    description: 'the status a registered version starts in; Approved deploys it at once',
+  },
+  {
+    name: 'endpoint-name',
+    type: 'String',
+    default: 'image-classifier',
+    description: 'the endpoint an approved version is deployed to',
+  },
+  {
+    name: 'git-commit',
+    type: 'String',
+    description: 'the commit of the code that runs, recorded with the registered version; filled at start',
+    fromContext: (context) => context.gitCommit,
+  },
+];
+
+const modelArtifact = stepProperty('Train', 'ModelArtifacts.S3ModelArtifacts');
+const accuracy = jsonGet('Evaluate', 'EvaluationReport', EVALUATION_JSON_PATHS.accuracy);
+const evaluationOutput = stepProperty('Evaluate', "ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri");
+// The layout the evaluation job's Processing contract reads and writes.
+const container = processingPaths('/opt/ml');
+
+export const flowerPipeline: PipelineDefinition = definePipeline({
+  name: FLOWER_PIPELINE_NAME,
+  description: 'Train the flower classifier, evaluate it on its held-out photos, gate on accuracy, register it and deploy an approved version',
+  parameters,
+  steps: [
+    trainingStep({
+      name: 'Train',
+      description: 'fit the head on the photos in data; writes the model, its held-out test split and its training history',
+      image: setting('training-image'),
+      roleArn: setting('role-arn'),
+      instanceType: 'ml.m5.xlarge',
+      instanceCount: 1,
+      volumeSizeGb: 30,
+      maxRuntimeSeconds: 3600,
+      hyperparameters: Object.fromEntries(HYPERPARAMETER_PARAMETER_NAMES.map((n) => [n, param(n)])),
+      channels: { train: param('data') },
+      outputPath: join('/', [setting('artifact-s3-uri'), 'train']),
+      metricDefinitions: [
+        { name: 'validation:accuracy', regex: 'validation_accuracy=([0-9.]+)' },
+        { name: 'validation:loss', regex: 'validation_loss=([0-9.]+)' },
+      ],
+      // The same data and hyperparameters give the same model, so a finished job can be reused.
+      cache: { expireAfter: 'P30D' },
+      local: {
+        script: 'train',
+        args: ['--train-only', '--quiet', '--data', param('data'), '--out', output(TRAINING_MODEL_OUTPUT), ...HYPERPARAMETER_PARAMETER_NAMES.flatMap((n) => [`--${n}`, param(n)])],
+      },
+    }),
+    processingStep({
+      name: 'Evaluate',
+      description: 'score the model on the photos its training run held out, as the endpoint serves it',
+      image: setting('evaluation-image'),
+      roleArn: setting('role-arn'),
+      instanceType: 'ml.m5.xlarge',
+      instanceCount: 1,
+      volumeSizeGb: 30,
+      maxRuntimeSeconds: 3600,
+      containerArguments: ['processing'],
+      inputs: [
+        { name: 'model', source: modelArtifact, destination: `${container.input}/model` },
+        { name: 'data', source: param('data'), destination: `${container.input}/data` },
+      ],
+      outputs: [
+        {
+          name: 'evaluation',
+          source: `${container.output}/evaluation`,
+          destination: join('/', [setting('artifact-s3-uri'), execution('PipelineExecutionId'), 'evaluation']),
+        },
+      ],
+      propertyFiles: [{ name: 'EvaluationReport', output: 'evaluation', path: EVALUATION_FILE }],
+      local: {
+        script: 'evaluate',
+        args: ['--quiet', '--model', modelArtifact, '--data', param('data'), '--out', output('evaluation')],
+      },
+    }),
+    conditionStep({
+      name: 'CheckQuality',
+      description: 'accuracy ≥ accuracy-threshold and ≥ deployed-accuracy − max-regression',
+      conditions: [gte(accuracy, param('accuracy-threshold')), gte(accuracy, param('regression-floor'))],
+      ifSteps: ['RegisterModel', 'CheckApproval'],
+      elseSteps: ['ExplainRejection'],
+    }),
+    // A Fail step's message cannot branch, so a second condition picks the message that names the failed number.
+    conditionStep({
+      name: 'ExplainRejection',
+      description: 'which quality number failed',
+      conditions: [gte(accuracy, param('accuracy-threshold'))],
+      ifSteps: ['RejectedForRegression'],
+      elseSteps: ['RejectedBelowThreshold'],
+    }),
+    failStep({
+      name: 'RejectedBelowThreshold',
+      message: join('', ['rejected: accuracy ', accuracy, ' is below accuracy-threshold ', param('accuracy-threshold')]),
+    }),
+    failStep({
+      name: 'RejectedForRegression',
+      message: join('', [
+        'rejected: accuracy ', accuracy, ' is below regression-floor ', param('regression-floor'),
+        ' (deployed-accuracy ', param('deployed-accuracy'), ' − max-regression ', param('max-regression'), ')',
+      ]),
+    }),
+    registerModelStep({
+      name: 'RegisterModel',
+      description: 'the flower classifier, trained and evaluated by the Petal pipeline',
+      group: MODEL_PACKAGE_GROUP,
+      approval: param('approval'),
+      image: setting('serving-image'),
+      modelData: modelArtifact,
+      contentTypes: ['image/jpeg', 'image/png', 'image/webp', 'application/x-image', 'application/json'],
+      responseTypes: ['application/json'],
+      inferenceInstanceTypes: ['ml.m5.large', 'ml.c5.large'],
+      modelQuality: { s3Uri: join('/', [evaluationOutput, EVALUATION_FILE]), contentType: 'application/json' },
+      metadata: {
+        accuracy,
+        'macro-f1': jsonGet('Evaluate', 'EvaluationReport', EVALUATION_JSON_PATHS.macroF1),
+        'test-size': jsonGet('Evaluate', 'EvaluationReport', EVALUATION_JSON_PATHS.itemCount),
+        'data-fingerprint': jsonGet('Evaluate', 'EvaluationReport', DATASET_FINGERPRINT_PATH),
+        'data-source': param('data'),
+        'git-commit': param('git-commit'),
+      },
+    }),
+    conditionStep({
+      name: 'CheckApproval',
+      description: 'deploy only a version registered as Approved',
+      conditions: [eq(param('approval'), 'Approved')],
+      ifSteps: ['Deploy'],
+      elseSteps: [],
+    }),
+    deployStep({
+      name: 'Deploy',
+      description: 'deploy the approved version to endpoint-name, with rollback',
+      modelPackageArn: stepProperty('RegisterModel', 'ModelPackageArn'),
+      endpointName: param('endpoint-name'),
+    }),
+  ],
+});
