@@ -1,0 +1,1 @@
+export { samplePackage } from './sample.js';
