@@ -5,7 +5,7 @@
  */
 import { ProductionVariantInstanceType, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { repoPath } from '@petal/stack';
-import type { ArtifactDownloader } from './deploy-copy.js';
+import { storeDownloader, type ArtifactDownloader } from './artifact-download.js';
 import type { Deployer } from './deploy-target.js';
 import { LocalDeployer, type LocalDeployerOptions } from './local-deployer.js';
 import { SageMakerDeployer, type SageMakerDeployConfig, type SageMakerTrafficRouting } from './sagemaker-deployer.js';
@@ -23,7 +23,7 @@ export class DeployConfigError extends Error {
 
 export interface CreateDeployerOptions {
   log?: (line: string) => void;
-  /** Fetches s3:// artifacts for the local target (`@petal/store`). */
+  /** Fetches s3:// artifacts for the local target; default: `@petal/store` with its default S3 client. */
   download?: ArtifactDownloader;
   /** For the SageMaker target; default: a client for `AWS_REGION` with the default credential chain. */
   sagemakerClient?: SageMakerClient;
@@ -31,7 +31,7 @@ export interface CreateDeployerOptions {
 
 export function createDeployer(env: NodeJS.ProcessEnv, options: CreateDeployerOptions = {}): Deployer {
   const target = env.PETAL_DEPLOY_TARGET ?? 'local';
-  if (target === 'local') return new LocalDeployer({ ...localDeployerOptions(env), log: options.log, download: options.download });
+  if (target === 'local') return new LocalDeployer({ ...localDeployerOptions(env), log: options.log, download: options.download ?? storeDownloader() });
   if (target === 'sagemaker') {
     const client = options.sagemakerClient ?? new SageMakerClient(env.AWS_REGION ? { region: env.AWS_REGION } : {});
     return new SageMakerDeployer(sagemakerDeployConfig(env), { client, log: options.log });

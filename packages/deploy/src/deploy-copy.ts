@@ -10,10 +10,8 @@ import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ARCHIVE_FILE, MANIFEST_FILE, openModelLocation, parseManifest, type Manifest } from '@petal/model';
+import type { ArtifactDownloader } from './artifact-download.js';
 import { servedIdentity, type DeployablePackage } from './deploy-target.js';
-
-/** Copies an `s3://` object to a local file (`@petal/store` does this); absent, s3:// artifacts are refused. */
-export type ArtifactDownloader = (uri: string, toFile: string) => Promise<void>;
 
 export class ArtifactError extends Error {
   constructor(message: string) {
@@ -32,14 +30,15 @@ export interface DeployCopy {
  * so the endpoint never sees half a model; each attempt gets its own folder, so a redeploy never
  * overwrites the folder a running model (or its rollback target) came from.
  */
-export async function prepareDeployCopy(pkg: DeployablePackage, root: string, download?: ArtifactDownloader): Promise<DeployCopy> {
+export async function prepareDeployCopy(pkg: DeployablePackage, root: string, downloader?: ArtifactDownloader): Promise<DeployCopy> {
   const groupDir = join(root, safeSegment(pkg.group));
   await mkdir(groupDir, { recursive: true });
   const stamp = `${Date.now().toString(36)}${process.pid.toString(36)}`;
   const dir = join(groupDir, `v${pkg.version}-${stamp}`);
   const staging = `${dir}.partial`;
+  const download = `${dir}.download`;
   try {
-    const source = await localArtifact(pkg.artifactUri, staging, download);
+    const source = await localArtifact(pkg.artifactUri, download, downloader);
     const opened = await openModelLocation(source).catch((err: Error) => {
       throw new ArtifactError(`artifact ${pkg.artifactUri} of ${pkg.group} v${pkg.version} cannot be opened: ${err.message}`);
     });
@@ -48,26 +47,29 @@ export async function prepareDeployCopy(pkg: DeployablePackage, root: string, do
     } finally {
       await opened.cleanup();
     }
-    // A downloaded archive was only a means to get the files; the endpoint loads the folder.
-    if (source.startsWith(staging)) await rm(source, { force: true });
     const manifest = await writeRegisteredManifest(staging, pkg);
     await rename(staging, dir);
     return { dir, manifest };
   } catch (err) {
     await rm(staging, { recursive: true, force: true });
     throw err;
+  } finally {
+    // A download was only a means to get the files; the endpoint loads the folder.
+    await rm(download, { recursive: true, force: true });
   }
 }
 
 /** A local path for an artifact URI: `file://` and plain paths as they are, `s3://` downloaded into `workDir`. */
-async function localArtifact(uri: string, workDir: string, download?: ArtifactDownloader): Promise<string> {
+async function localArtifact(uri: string, workDir: string, downloader?: ArtifactDownloader): Promise<string> {
   if (uri.startsWith('file://')) return fileURLToPath(uri);
   if (uri.startsWith('s3://')) {
-    if (!download) throw new ArtifactError(`cannot fetch ${uri}: this deployer was given no s3:// downloader (@petal/store)`);
+    if (!downloader) throw new ArtifactError(`cannot fetch ${uri}: this deployer was given no s3:// downloader`);
     await mkdir(workDir, { recursive: true });
-    const file = join(workDir, `.download-${ARCHIVE_FILE}`);
-    await download(uri, file);
-    return file;
+    try {
+      return await downloader(uri, workDir);
+    } catch (err) {
+      throw new ArtifactError(`cannot fetch ${uri}: ${(err as Error).message}`);
+    }
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) throw new ArtifactError(`artifact URI ${uri}: only file:// and s3:// are supported`);
   return uri;

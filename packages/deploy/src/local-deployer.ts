@@ -6,7 +6,8 @@
  */
 import { rm } from 'node:fs/promises';
 import type { ModelSwapAnswer, ServedModel } from '@petal/contracts';
-import { prepareDeployCopy, pruneDeployCopies, type ArtifactDownloader } from './deploy-copy.js';
+import type { ArtifactDownloader } from './artifact-download.js';
+import { prepareDeployCopy, pruneDeployCopies } from './deploy-copy.js';
 import { registeredIdentity, servedIdentity, type DeployablePackage, type Deployer, type DeployResult, type RegisteredIdentity } from './deploy-target.js';
 import { EndpointCallError, EndpointClient } from './endpoint-client.js';
 import { DEFAULT_SMOKE_PER_CLASS, heldOutSmokeSet, type SmokeCase } from './smoke-set.js';
@@ -26,7 +27,7 @@ export interface LocalDeployerOptions {
   /** Data root of the held-out photos, for the default smoke source. */
   smokeDataRoot?: string;
   smokePerClass?: number;
-  /** Fetches s3:// artifacts (`@petal/store`). */
+  /** Fetches s3:// artifacts; `createDeployer` passes `storeDownloader()` (`@petal/store`). */
   download?: ArtifactDownloader;
   /** How long to keep retrying while another swap is in progress. */
   swapBusyWaitMs?: number;
