@@ -67,7 +67,8 @@ export class StoreNotFoundError extends Error {
 
 export class LockTimeoutError extends Error {
   constructor(name: string, waitedMs: number, holder: string) {
-    super(`could not take the store lock "${name}" within ${Math.round(waitedMs / 1000)} s: held by ${holder}`);
+    const waited = waitedMs < 10_000 ? `${Math.round(waitedMs)} ms` : `${Math.round(waitedMs / 1000)} s`;
+    super(`could not take the store lock "${name}" within ${waited}: held by ${holder}`);
     this.name = 'LockTimeoutError';
   }
 }
