@@ -87,7 +87,8 @@ const parameters: ParameterDef[] = [
 ];
 
 const modelArtifact = stepProperty('Train', 'ModelArtifacts.S3ModelArtifacts');
-const accuracy = jsonGet('Evaluate', 'EvaluationReport', EVALUATION_JSON_PATHS.accuracy);
+const report = (path: string) => jsonGet('Evaluate', 'EvaluationReport', path);
+const accuracy = report(EVALUATION_JSON_PATHS.accuracy);
 const evaluationOutput = stepProperty('Evaluate', "ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri");
 // The layout the evaluation job's Processing contract reads and writes.
 const container = processingPaths('/opt/ml');
@@ -184,13 +185,17 @@ export const flowerPipeline: PipelineDefinition = definePipeline({
       responseTypes: ['application/json'],
       inferenceInstanceTypes: ['ml.m5.large', 'ml.c5.large'],
       modelQuality: { s3Uri: join('/', [evaluationOutput, EVALUATION_FILE]), contentType: 'application/json' },
+      // The keys @petal/registry reads back from CustomerMetadataProperties (its METADATA_KEYS), so a version
+      // registered by the SageMaker pipeline lists like one registered locally.
       metadata: {
-        accuracy,
-        'macro-f1': jsonGet('Evaluate', 'EvaluationReport', EVALUATION_JSON_PATHS.macroF1),
-        'test-size': jsonGet('Evaluate', 'EvaluationReport', EVALUATION_JSON_PATHS.itemCount),
-        'data-fingerprint': jsonGet('Evaluate', 'EvaluationReport', DATASET_FINGERPRINT_PATH),
-        'data-source': param('data'),
-        'git-commit': param('git-commit'),
+        'petal:accuracy': accuracy,
+        'petal:macro-f1': report(EVALUATION_JSON_PATHS.macroF1),
+        'petal:test-size': report(EVALUATION_JSON_PATHS.itemCount),
+        'petal:data-fingerprint': report(DATASET_FINGERPRINT_PATH),
+        'petal:model-name': report('model.name'),
+        'petal:model-version': report('model.version'),
+        'petal:git-commit': param('git-commit'),
+        'petal:data-source': param('data'),
       },
     }),
     conditionStep({

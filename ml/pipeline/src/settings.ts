@@ -11,7 +11,7 @@ export const SETTING_SOURCES: Record<CompileSetting, { env: string; schema: z.Zo
   },
   'training-image': { env: 'PETAL_TRAINING_IMAGE', schema: z.string().min(1), help: 'the training job image URI' },
   'evaluation-image': { env: 'PETAL_EVALUATION_IMAGE', schema: z.string().min(1), help: 'the evaluation (processing) job image URI' },
-  'serving-image': { env: 'PETAL_SERVING_IMAGE', schema: z.string().min(1), help: 'the endpoint image URI registered with each version' },
+  'serving-image': { env: 'PETAL_INFERENCE_IMAGE', schema: z.string().min(1), help: 'the endpoint image URI registered with each version (as @petal/registry)' },
   'deploy-function-arn': {
     env: 'PETAL_DEPLOY_FUNCTION_ARN',
     schema: z.string().regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:.+$/, 'must be a Lambda function ARN'),
