@@ -89,6 +89,9 @@ describe('npm run registry (the CLI, spawned with tsx on a temp PETAL_STORE)', (
     const run = await registry(['deploy', '1'], { PETAL_DEPLOYER_MODULE: '@petal/no-such-deployer' });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('no deployer installed: @petal/no-such-deployer is not available');
+    const approveAndDeploy = await registry(['approve', '2', '--deploy'], { PETAL_DEPLOYER_MODULE: '@petal/no-such-deployer' });
+    expect(approveAndDeploy.code).toBe(2);
+    expect(json(showOutputSchema, await registry(['show', '2', '--json'])).package.approval).toBe('PendingManualApproval'); // not approved half-way
   });
 
   it('approves then deploys, deploys, and rolls back when the deployed version is rejected', async () => {

@@ -83,6 +83,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     case 'reject': {
       const version = versionArg(positionals, command);
       if (values.deploy && command === 'reject') throw new UsageError('--deploy goes with approve, not reject');
+      if (values.deploy) await getDeployer(); // no deployer: refuse before approving, not after
       const result = await registry.setApproval(group, version, command === 'approve' ? 'Approved' : 'Rejected', {
         ...(values.reason ? { reason: values.reason } : {}),
       });
