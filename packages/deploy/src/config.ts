@@ -22,6 +22,7 @@ export class DeployConfigError extends Error {
 }
 
 export interface CreateDeployerOptions {
+  /** Progress lines; default: stderr. */
   log?: (line: string) => void;
   /** Fetches s3:// artifacts for the local target; default: `@petal/store` with its default S3 client. */
   download?: ArtifactDownloader;
@@ -31,10 +32,12 @@ export interface CreateDeployerOptions {
 
 export function createDeployer(env: NodeJS.ProcessEnv, options: CreateDeployerOptions = {}): Deployer {
   const target = env.PETAL_DEPLOY_TARGET ?? 'local';
-  if (target === 'local') return new LocalDeployer({ ...localDeployerOptions(env), log: options.log, download: options.download ?? storeDownloader() });
+  // Progress goes to stderr, so a pipeline step's log shows it and a `--json` answer on stdout stays clean.
+  const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  if (target === 'local') return new LocalDeployer({ ...localDeployerOptions(env), log, download: options.download ?? storeDownloader() });
   if (target === 'sagemaker') {
     const client = options.sagemakerClient ?? new SageMakerClient(env.AWS_REGION ? { region: env.AWS_REGION } : {});
-    return new SageMakerDeployer(sagemakerDeployConfig(env), { client, log: options.log });
+    return new SageMakerDeployer(sagemakerDeployConfig(env), { client, log });
   }
   throw new DeployConfigError(`PETAL_DEPLOY_TARGET=${target}: expected local or sagemaker`);
 }

@@ -65,7 +65,7 @@ describe.skipIf(!hasModelAt(MODEL_DIR))('prepareDeployCopy', () => {
     const empty = join(work, 'refusals');
     await expect(prepareDeployCopy(pkg('s3://petal-artifacts/x/model.tar.gz'), empty)).rejects.toThrow('cannot fetch s3://petal-artifacts/x/model.tar.gz: this deployer was given no s3:// downloader');
     await expect(prepareDeployCopy(pkg('s3://petal-artifacts/missing/model.tar.gz'), empty, storeDownloader({ s3Client: s3.client() }))).rejects.toThrow(/cannot fetch s3:\/\/petal-artifacts\/missing\/model\.tar\.gz: /);
-    await expect(prepareDeployCopy(pkg('https://example.com/model.tar.gz'), empty)).rejects.toThrow('only file:// and s3:// are supported');
+    await expect(prepareDeployCopy(pkg('https://example.com/model.tar.gz'), empty)).rejects.toThrow('only file:// and s3:// URIs are supported');
     await expect(prepareDeployCopy(pkg(pathToFileURL(join(work, 'nowhere')).href), empty)).rejects.toThrow(/cannot be opened: model location .* does not exist/);
     const noManifest = join(work, 'no-manifest');
     await mkdir(noManifest);

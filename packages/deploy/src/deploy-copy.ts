@@ -8,17 +8,9 @@
  */
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ARCHIVE_FILE, MANIFEST_FILE, openModelLocation, parseManifest, type Manifest } from '@petal/model';
-import type { ArtifactDownloader } from './artifact-download.js';
+import { ArtifactError, localPathOf, type ArtifactDownloader } from './artifact-download.js';
 import { servedIdentity, type DeployablePackage } from './deploy-target.js';
-
-export class ArtifactError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ArtifactError';
-  }
-}
 
 export interface DeployCopy {
   dir: string;
@@ -38,7 +30,7 @@ export async function prepareDeployCopy(pkg: DeployablePackage, root: string, do
   const staging = `${dir}.partial`;
   const download = `${dir}.download`;
   try {
-    const source = await localArtifact(pkg.artifactUri, download, downloader);
+    const source = await localPathOf(pkg.artifactUri, download, downloader);
     const opened = await openModelLocation(source).catch((err: Error) => {
       throw new ArtifactError(`artifact ${pkg.artifactUri} of ${pkg.group} v${pkg.version} cannot be opened: ${err.message}`);
     });
@@ -57,22 +49,6 @@ export async function prepareDeployCopy(pkg: DeployablePackage, root: string, do
     // A download was only a means to get the files; the endpoint loads the folder.
     await rm(download, { recursive: true, force: true });
   }
-}
-
-/** A local path for an artifact URI: `file://` and plain paths as they are, `s3://` downloaded into `workDir`. */
-async function localArtifact(uri: string, workDir: string, downloader?: ArtifactDownloader): Promise<string> {
-  if (uri.startsWith('file://')) return fileURLToPath(uri);
-  if (uri.startsWith('s3://')) {
-    if (!downloader) throw new ArtifactError(`cannot fetch ${uri}: this deployer was given no s3:// downloader`);
-    await mkdir(workDir, { recursive: true });
-    try {
-      return await downloader(uri, workDir);
-    } catch (err) {
-      throw new ArtifactError(`cannot fetch ${uri}: ${(err as Error).message}`);
-    }
-  }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) throw new ArtifactError(`artifact URI ${uri}: only file:// and s3:// are supported`);
-  return uri;
 }
 
 /** The model's files (manifest, head, split, evaluation…), without its archive: the endpoint loads the folder. */

@@ -1,38 +1,18 @@
 /**
- * The shapes this package deploys and answers with. `@petal/registry` owns them (its `ModelPackage` and
- * `Deployer`); until it is committed they are declared here structurally, with only the fields a deploy
- * reads, so the registry's richer types are assignable to them without an import cycle.
+ * What a deploy takes and answers, in the registry's terms. `@petal/registry` declares the `Deployer`
+ * seam (it loads this package by name, so the dependency runs this way only); a deploy reads only the
+ * fields below of its `ModelPackage`, so tests and scripts can deploy a plain `{group, version,
+ * artifactUri}`.
  */
+import type { DeployOutcome, ModelPackage } from '@petal/registry';
 
-/** A registered model version: the identity the registry gave it and where its artifact lives. */
-export interface DeployablePackage {
-  /** The model package group, e.g. `flower-classifier`; becomes the served model's name. */
-  group: string;
-  /** The registry's version number within the group (1, 2, …); becomes the served model's version. */
-  version: number;
-  /** `file://…` or `s3://…`: a model directory or `model.tar.gz`. */
-  artifactUri: string;
-}
+export type { Deployer, DeployOutcome } from '@petal/registry';
+
+/** A registered version as a deploy reads it: identity, artifact and (when known) its evaluation.json, whose mistakes the smoke set leaves out. */
+export type DeployablePackage = Pick<ModelPackage, 'group' | 'version' | 'artifactUri'> & Partial<Pick<ModelPackage, 'evaluationUri'>>;
 
 /** A registered identity, as the registry numbers it. */
-export interface RegisteredIdentity {
-  group: string;
-  version: number;
-}
-
-export interface DeployResult {
-  deployed: boolean;
-  /** One line a person reads: what serves now and, when the deploy failed, why. */
-  message: string;
-  /** Set when the new version was taken out again and an older registered version serves. */
-  rolledBackTo?: RegisteredIdentity;
-}
-
-export interface Deployer {
-  deploy(pkg: DeployablePackage): Promise<DeployResult>;
-  /** The registered version the target serves now; undefined when it serves none (or a model the registry did not number). */
-  current(): Promise<RegisteredIdentity | undefined>;
-}
+export type RegisteredIdentity = NonNullable<DeployOutcome['rolledBackTo']>;
 
 /**
  * The served identity of a registered version: name = group, version = the registry's number as a

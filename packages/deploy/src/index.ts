@@ -4,15 +4,16 @@
  * canary, alarm-driven automatic rollback, silent-rollback check). `createDeployer(env)` picks one.
  */
 export { createDeployer, localDeployerOptions, sagemakerDeployConfig, DeployConfigError, DEFAULT_DEPLOY_DIR, DEFAULT_ENDPOINT_URL, type CreateDeployerOptions } from './config.js';
-export { registeredIdentity, servedIdentity, type DeployablePackage, type Deployer, type DeployResult, type RegisteredIdentity } from './deploy-target.js';
-export { storeDownloader, type ArtifactDownloader } from './artifact-download.js';
-export { ArtifactError, prepareDeployCopy, pruneDeployCopies, type DeployCopy } from './deploy-copy.js';
+export { registeredIdentity, servedIdentity, type DeployablePackage, type Deployer, type DeployOutcome, type RegisteredIdentity } from './deploy-target.js';
+export { ArtifactError, localPathOf, storeDownloader, type ArtifactDownloader } from './artifact-download.js';
+export { prepareDeployCopy, pruneDeployCopies, type DeployCopy } from './deploy-copy.js';
 export { EndpointCallError, EndpointClient, type EndpointClientOptions } from './endpoint-client.js';
 export { LocalDeployer, type LocalDeployerOptions, type LocalDeployResult, type LocalDeployTimings, type SmokeSource } from './local-deployer.js';
 export {
   DEFAULT_SMOKE_PER_CLASS,
   SmokeSetError,
   chooseSmokePhotos,
+  evaluationMistakes,
   heldOutSmokeSet,
   readSmokePhotos,
   smokeDataRoot,

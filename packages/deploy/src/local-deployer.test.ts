@@ -144,7 +144,7 @@ describe.skipIf(!hasModelAt(MODEL_DIR))(`LocalDeployer against a running endpoin
      * An artifact whose split names the drawn flowers in a data folder, plus one photo filed under the
      * wrong class (a black-eyed Susan labelled astilbe), which its evaluation.json lists as a mistake.
      */
-    const heldOutArtifact = async (name: string, withEvaluation: boolean) => {
+    const heldOutArtifact = async (name: string, evaluation: 'registered' | 'inside' | 'none') => {
       const dataRoot = join(work, `${name}-data`);
       const files: TestSplit['files'] = [];
       const put = async (path: string, label: string, image: Uint8Array) => {
@@ -158,47 +158,52 @@ describe.skipIf(!hasModelAt(MODEL_DIR))(`LocalDeployer against a running endpoin
       const split: TestSplit = { version: 1, subset: 'test', source: dataRoot, datasetFingerprint: 'sha256:test', fingerprint: 'sha256:test', classes: ['astilbe', 'bellflower', 'black_eyed_susan'], files };
       await writeFile(join(dir, TEST_SPLIT_FILE), JSON.stringify(split));
       await rm(join(dir, EVALUATION_FILE), { force: true });
-      if (withEvaluation) {
-        const evaluation = JSON.parse(await readFile(join(MODEL_DIR, EVALUATION_FILE), 'utf8')) as Record<string, unknown>;
-        const mistakes = [{ path: 'astilbe/zz-mistake.jpg', actual: 'astilbe', predicted: 'black_eyed_susan', probability: 1 }];
-        await writeFile(join(dir, EVALUATION_FILE), JSON.stringify({ ...evaluation, mistakes }));
-      }
-      return dir;
+      const shipped = JSON.parse(await readFile(join(MODEL_DIR, EVALUATION_FILE), 'utf8')) as Record<string, unknown>;
+      const mistakes = [{ path: 'astilbe/zz-mistake.jpg', actual: 'astilbe', predicted: 'black_eyed_susan', probability: 1 }];
+      const evaluationFile = evaluation === 'inside' ? join(dir, EVALUATION_FILE) : join(work, `${name}-evaluation.json`);
+      if (evaluation !== 'none') await writeFile(evaluationFile, JSON.stringify({ ...shipped, mistakes }));
+      return { artifactUri: uriOf(dir), ...(evaluation === 'registered' ? { evaluationUri: uriOf(evaluationFile) } : {}) };
     };
 
-    test('leaves out the evaluation’s mistakes, so the evaluated model passes (data root from the split’s source)', async () => {
-      const artifact = await heldOutArtifact('held-out', true);
+    test('leaves out the mistakes of the registered evaluation.json (evaluationUri), so the evaluated model passes; data root from the split’s source', async () => {
+      const artifact = await heldOutArtifact('held-out', 'registered');
       const lines: string[] = [];
       const { result, record } = await deployUnderTraffic('held-out smoke set v13', () =>
-        deployer({ smoke: undefined, smokePerClass: 3, log: (l) => lines.push(l) }).deploy({ group: GROUP, version: 13, artifactUri: uriOf(artifact) }),
+        deployer({ smoke: undefined, smokePerClass: 3, log: (l) => lines.push(l) }).deploy({ group: GROUP, version: 13, ...artifact }),
       );
       expect(result.deployed, result.message).toBe(true);
       expect(result.smoke?.total).toBe(6);
-      expect(lines.join('\n')).toMatch(/smoke set 6 held-out photos from .*held-out-data/);
+      expect(lines.join('\n')).toMatch(/smoke set 6 held-out photos from .*held-out-data\n/);
       expect(await served()).toMatchObject({ version: '13' });
       expect(record.failures).toEqual([]);
     });
 
-    test('without evaluation.json the mislabelled photo is in the set, fails the smoke test, and version 13 comes back', async () => {
-      const artifact = await heldOutArtifact('unscreened', false);
+    test('an evaluation.json inside the artifact screens the set the same way', async () => {
+      const result = await deployer({ smoke: undefined, smokePerClass: 3 }).deploy({ group: GROUP, version: 14, ...(await heldOutArtifact('inside', 'inside')) });
+      expect(result.deployed, result.message).toBe(true);
+      expect(result.smoke?.total).toBe(6);
+    });
+
+    test('without any evaluation.json the mislabelled photo is in the set, fails the smoke test, and version 14 comes back', async () => {
+      const artifact = await heldOutArtifact('unscreened', 'none');
       const lines: string[] = [];
-      const result = await deployer({ smoke: undefined, smokePerClass: 3, log: (l) => lines.push(l) }).deploy({ group: GROUP, version: 14, artifactUri: uriOf(artifact) });
+      const result = await deployer({ smoke: undefined, smokePerClass: 3, log: (l) => lines.push(l) }).deploy({ group: GROUP, version: 15, ...artifact });
       expect(lines.join('\n')).toContain('no evaluation.json');
       expect(result.deployed).toBe(false);
       expect(result.message).toContain('1 of 7 smoke photos wrong (astilbe/zz-mistake.jpg: expected astilbe, got black_eyed_susan)');
-      expect(result.rolledBackTo).toEqual({ group: GROUP, version: 13 });
-      expect(await served()).toMatchObject({ version: '13' });
+      expect(result.rolledBackTo).toEqual({ group: GROUP, version: 14 });
+      expect(await served()).toMatchObject({ version: '14' });
     });
 
     test('a held-out photo that changed since training refuses the deploy before anything is swapped', async () => {
-      const artifact = await heldOutArtifact('changed', true);
+      const artifact = await heldOutArtifact('changed', 'registered');
       await writeFile(join(work, 'changed-data', 'bellflower', 'drawn-bellflower-1.jpg'), smoke[0]!.image);
       const root = join(work, 'changed-deployments');
-      const result = await deployer({ smoke: undefined, deployRoot: root }).deploy({ group: GROUP, version: 15, artifactUri: uriOf(artifact) });
+      const result = await deployer({ smoke: undefined, deployRoot: root }).deploy({ group: GROUP, version: 16, ...artifact });
       expect(result.deployed).toBe(false);
-      expect(result.message).toMatch(/v15 not deployed, http:\/\/127\.0\.0\.1:\d+ unchanged: smoke photo bellflower\/drawn-bellflower-1\.jpg in .* is not the photo the model held out \(sha256 differs\)/);
+      expect(result.message).toMatch(/v16 not deployed, http:\/\/127\.0\.0\.1:\d+ unchanged: smoke photo bellflower\/drawn-bellflower-1\.jpg in .* is not the photo the model held out \(sha256 differs\)/);
       expect(result.timings.swapMs).toBeUndefined();
-      expect(await served()).toMatchObject({ version: '13' });
+      expect(await served()).toMatchObject({ version: '14' });
       expect(existsSync(join(root, GROUP)) ? await readdir(join(root, GROUP)) : []).toEqual([]);
     });
   });

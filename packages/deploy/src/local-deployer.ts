@@ -6,11 +6,11 @@
  */
 import { rm } from 'node:fs/promises';
 import type { ModelSwapAnswer, ServedModel } from '@petal/contracts';
-import type { ArtifactDownloader } from './artifact-download.js';
+import { localPathOf, type ArtifactDownloader } from './artifact-download.js';
 import { prepareDeployCopy, pruneDeployCopies } from './deploy-copy.js';
-import { registeredIdentity, servedIdentity, type DeployablePackage, type Deployer, type DeployResult, type RegisteredIdentity } from './deploy-target.js';
+import { registeredIdentity, servedIdentity, type DeployablePackage, type Deployer, type DeployOutcome, type RegisteredIdentity } from './deploy-target.js';
 import { EndpointCallError, EndpointClient } from './endpoint-client.js';
-import { DEFAULT_SMOKE_PER_CLASS, heldOutSmokeSet, type SmokeCase } from './smoke-set.js';
+import { DEFAULT_SMOKE_PER_CLASS, evaluationMistakes, heldOutSmokeSet, type SmokeCase } from './smoke-set.js';
 import { describeSmokeFailures, runSmokeTest, type SmokeReport } from './smoke-test.js';
 
 /** Where a deploy's smoke cases come from, given the version and its deploy copy. */
@@ -43,7 +43,7 @@ export interface LocalDeployTimings {
 }
 
 /** The Deployer's answer plus what a person or a benchmark wants to see of how it went. */
-export interface LocalDeployResult extends DeployResult {
+export interface LocalDeployResult extends DeployOutcome {
   timings: LocalDeployTimings;
   smoke?: SmokeReport;
   /** The deploy copy the endpoint loaded (kept while it serves, removed after a rollback). */
@@ -136,12 +136,23 @@ export class LocalDeployer implements Deployer {
     const source = this.options.smoke;
     if (typeof source === 'function') return source({ pkg, modelDir });
     if (source) return [...source];
-    const held = await heldOutSmokeSet(modelDir, { dataRoot: this.options.smokeDataRoot, perClass: this.options.smokePerClass ?? DEFAULT_SMOKE_PER_CLASS });
+    const mistakes = pkg.evaluationUri ? await this.registeredMistakes(pkg.evaluationUri, modelDir) : undefined;
+    const held = await heldOutSmokeSet(modelDir, { dataRoot: this.options.smokeDataRoot, perClass: this.options.smokePerClass ?? DEFAULT_SMOKE_PER_CLASS, mistakes });
     this.log(
       `deploy: smoke set ${held.cases.length} held-out photos from ${held.dataRoot}` +
-        (held.screened ? '' : ' (the artifact has no evaluation.json, so known mistakes could not be left out)'),
+        (held.screened ? '' : ' (no evaluation.json registered or in the artifact, so known mistakes could not be left out)'),
     );
     return held.cases;
+  }
+
+  /** The mistakes in the registered evaluation.json (fetched beside the deploy copy, then removed). */
+  private async registeredMistakes(evaluationUri: string, modelDir: string): Promise<string[]> {
+    const workDir = `${modelDir}.evaluation`;
+    try {
+      return await evaluationMistakes(await localPathOf(evaluationUri, workDir, this.options.download));
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
   }
 
   /** The endpoint takes one swap at a time: wait out another deploy's swap instead of failing on it. */

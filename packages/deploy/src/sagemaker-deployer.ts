@@ -21,7 +21,7 @@ import {
   type Tag,
   type TrafficRoutingConfig,
 } from '@aws-sdk/client-sagemaker';
-import type { DeployablePackage, Deployer, DeployResult, RegisteredIdentity } from './deploy-target.js';
+import type { DeployablePackage, Deployer, DeployOutcome, RegisteredIdentity } from './deploy-target.js';
 import { GROUP_TAG, VERSION_TAG, deployResourceName } from './sagemaker-names.js';
 
 /** The variant every config uses: blue/green updates need the new config to keep the old variant's name. */
@@ -63,7 +63,7 @@ export interface SageMakerDeployerDeps {
   now?: () => number;
 }
 
-export interface SageMakerDeployResult extends DeployResult {
+export interface SageMakerDeployResult extends DeployOutcome {
   modelName?: string;
   endpointConfigName?: string;
   /** The config the endpoint ran before (undefined on a first deploy). */

@@ -85,20 +85,26 @@ export function smokeDataRoot(split: TestSplit, explicit?: string): string {
 }
 
 /**
- * The default smoke set of a model directory: its held-out split, less its evaluation's mistakes,
- * `perClass` photos per class. Without `evaluation.json` no photo is excluded, and `screened` says so.
+ * The default smoke set of a model directory: its held-out split, less the evaluation's mistakes,
+ * `perClass` photos per class. The mistakes come from `mistakes` (the registered evaluation.json's), else
+ * from an `evaluation.json` inside the model; with neither, no photo is excluded and `screened` says so.
  */
 export async function heldOutSmokeSet(
   modelDir: string,
-  options: { dataRoot?: string; perClass?: number } = {},
+  options: { dataRoot?: string; perClass?: number; mistakes?: readonly string[] } = {},
 ): Promise<{ cases: SmokeCase[]; screened: boolean; dataRoot: string }> {
   const splitFile = join(modelDir, TEST_SPLIT_FILE);
   if (!existsSync(splitFile)) throw new SmokeSetError(`the model has no ${TEST_SPLIT_FILE}, so no held-out photos to smoke-test with: pass the smoke set explicitly`);
   const split = await readTestSplit(splitFile);
   const evaluationFile = join(modelDir, EVALUATION_FILE);
-  const screened = existsSync(evaluationFile);
-  const mistakes = screened ? (await readEvaluationDocument(evaluationFile)).mistakes.map((m) => m.path) : [];
+  let mistakes = options.mistakes;
+  if (!mistakes && existsSync(evaluationFile)) mistakes = await evaluationMistakes(evaluationFile);
   const dataRoot = smokeDataRoot(split, options.dataRoot);
   const photos = chooseSmokePhotos(split, { perClass: options.perClass, exclude: mistakes });
-  return { cases: await readSmokePhotos(photos, dataRoot), screened, dataRoot };
+  return { cases: await readSmokePhotos(photos, dataRoot), screened: mistakes !== undefined, dataRoot };
+}
+
+/** The held-out photos an evaluation got wrong (paths relative to the data root, as in the split). */
+export async function evaluationMistakes(evaluationFile: string): Promise<string[]> {
+  return (await readEvaluationDocument(evaluationFile)).mistakes.map((m) => m.path);
 }
