@@ -1,4 +1,5 @@
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { loadDeployer } from '@petal/registry';
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_DEPLOY_DIR, DeployConfigError, createDeployer, localDeployerOptions, sagemakerDeployConfig } from './config.js';
 import { LocalDeployer } from './local-deployer.js';
@@ -65,6 +66,10 @@ describe('createDeployer', () => {
     [{ PETAL_SMOKE_PER_CLASS: '0' }, /PETAL_SMOKE_PER_CLASS=0: expected an integer ≥ 1/],
   ])('refuses %j', (env, message) => {
     expect(() => createDeployer(env, { sagemakerClient: new SageMakerClient({ region: 'us-east-1' }) })).toThrow(message);
+  });
+
+  test('the registry finds this package’s createDeployer by name (its loadDeployer seam)', async () => {
+    expect(await loadDeployer({ PETAL_ENDPOINT_URL: 'http://127.0.0.1:9' })).toBeInstanceOf(LocalDeployer);
   });
 
   test('configuration errors are DeployConfigErrors', () => {
