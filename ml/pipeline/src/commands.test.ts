@@ -7,7 +7,9 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { CreatePipelineCommand, SageMakerClient, StartPipelineExecutionCommand } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { samplePackage } from '@petal/registry/testing';
 import { isUsageError, runCommand, type CommandIo } from './commands.js';
+import type { DeployedLookup } from './start-context.js';
 import { GOLDEN_DIR } from './testing/golden.js';
 import { TEST_SETTINGS } from './testing/settings.js';
 import { SETTING_SOURCES } from './settings.js';
@@ -16,10 +18,24 @@ import type { CompileSetting } from './expressions.js';
 const sagemakerMock = mockClient(SageMakerClient);
 const settingsEnv = Object.fromEntries(Object.entries(TEST_SETTINGS).map(([k, v]) => [SETTING_SOURCES[k as CompileSetting].env, v]));
 
-function io(env: NodeJS.ProcessEnv = settingsEnv): CommandIo & { out: string[] } {
+/** A registry that records version 3 (registered at 0.9772) as deployed, or nothing; counts its reads. */
+function fakeRegistry(deployed: boolean) {
+  const reads: string[] = [];
+  const registry: DeployedLookup = {
+    deployed: async (group) => {
+      reads.push(group);
+      return deployed ? { group, version: 3, arn: 'arn:package/3', deployedAt: '2026-11-25T00:00:00Z', by: 'test' } : undefined;
+    },
+    get: async (group, version) => ({ ...samplePackage({ group }), version, arn: 'arn:package/3', approval: 'Approved', createdAt: '', history: [] }),
+  };
+  return { registry, reads };
+}
+
+function io(env: NodeJS.ProcessEnv = settingsEnv, registry = fakeRegistry(false)): CommandIo & { out: string[] } {
   const out: string[] = [];
   return {
     out,
+    registry: () => registry.registry,
     env,
     stdout: (text) => out.push(text),
     sagemaker: () => new SageMakerClient({ region: 'us-east-1' }),
@@ -72,19 +88,45 @@ describe('npm run pipeline', () => {
     expect(fake.out.join('')).toContain('created pipeline petal-flower-classifier');
   });
 
-  it('start --remote resolves the parameters (git commit filled) and starts an execution', async () => {
+  it('start --remote fills deployed-accuracy from the SageMaker registry and git-commit from git', async () => {
     sagemakerMock.on(StartPipelineExecutionCommand).resolves({ PipelineExecutionArn: 'arn:execution' });
-    const fake = io();
-    await runCommand(['start', '--remote', '--param', 'data=s3://petal-data/flowers', '--param', 'deployed-accuracy=0', '--pipeline-name', 'petal-test'], fake);
+    const registry = fakeRegistry(true);
+    const fake = io(settingsEnv, registry);
+    await runCommand(['start', '--remote', '--param', 'data=s3://petal-data/flowers', '--pipeline-name', 'petal-test'], fake);
     const input = sagemakerMock.commandCalls(StartPipelineExecutionCommand)[0]!.args[0].input;
     expect(input.PipelineName).toBe('petal-test');
-    expect(input.PipelineParameters).toEqual(expect.arrayContaining([{ Name: 'git-commit', Value: 'abc123' }, { Name: 'regression-floor', Value: '0' }]));
-    expect(fake.out.join('')).toBe('started arn:execution\n');
+    expect(input.PipelineParameters).toEqual(
+      expect.arrayContaining([
+        { Name: 'deployed-accuracy', Value: '0.9772' },
+        { Name: 'regression-floor', Value: '0.9672' },
+        { Name: 'git-commit', Value: 'abc123' },
+      ]),
+    );
+    expect(registry.reads).toEqual(['flower-classifier']);
+    expect(fake.out.join('')).toBe('deployed-accuracy 0.9772: flower-classifier version 3 is deployed (SageMaker model registry)\nstarted arn:execution\n');
+  });
+
+  it('start --remote with nothing deployed gates on the threshold alone', async () => {
+    sagemakerMock.on(StartPipelineExecutionCommand).resolves({ PipelineExecutionArn: 'arn:execution' });
+    await runCommand(['start', '--remote', '--param', 'data=s3://petal-data/flowers'], io());
+    expect(sagemakerMock.commandCalls(StartPipelineExecutionCommand)[0]!.args[0].input.PipelineParameters).toEqual(
+      expect.arrayContaining([{ Name: 'deployed-accuracy', Value: '0' }, { Name: 'regression-floor', Value: '0' }]),
+    );
+  });
+
+  it('start --remote with deployed-accuracy given does not read the registry', async () => {
+    sagemakerMock.on(StartPipelineExecutionCommand).resolves({ PipelineExecutionArn: 'arn:execution' });
+    const registry = fakeRegistry(true);
+    await runCommand(['start', '--remote', '--param', 'data=s3://b/p', '--param', 'deployed-accuracy=0.5'], io(settingsEnv, registry));
+    expect(registry.reads).toEqual([]);
+    expect(sagemakerMock.commandCalls(StartPipelineExecutionCommand)[0]!.args[0].input.PipelineParameters).toEqual(
+      expect.arrayContaining([{ Name: 'deployed-accuracy', Value: '0.5' }]),
+    );
   });
 
   it.each([
     [['start', '--param', 'epochs=3'], 'start runs on SageMaker and needs --remote'],
-    [['start', '--remote', '--param', 'data=s3://b/p'], 'parameter deployed-accuracy has no value: pass --param deployed-accuracy=<Float>'],
+    [['start', '--remote', '--param', 'deployed-accuracy=0'], 'parameter data has no value: pass --param data=<String>'],
     [['start', '--remote', '--param', 'data=../flowers', '--param', 'deployed-accuracy=0'], 'parameter data must be an s3:// URI on SageMaker'],
     [['compile'], 'compile needs --out <file>'],
     [['run'], 'unknown command run'],

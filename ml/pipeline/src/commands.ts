@@ -4,15 +4,17 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SageMakerModelRegistry } from '@petal/registry';
 import { compilePipeline } from './compile/compile.js';
 import { checkCompiledDefinition } from './compile/structure.js';
 import type { PipelineDefinition } from './definition.js';
 import { describePipeline } from './describe.js';
 import { COMPILE_SETTINGS } from './expressions.js';
-import { flowerPipeline } from './flower-pipeline.js';
+import { MODEL_PACKAGE_GROUP, flowerPipeline } from './flower-pipeline.js';
 import { ParameterError, parseParameterAssignments, resolveParameters, type StartContext } from './parameters.js';
 import { startPipelineExecution, upsertPipeline } from './remote/sagemaker-pipeline.js';
 import { SETTING_SOURCES, SettingsError, readSettings } from './settings.js';
+import { deployedModel, type DeployedLookup } from './start-context.js';
 
 export const USAGE = `usage: npm run pipeline -- <command> [options]
 
@@ -27,8 +29,8 @@ export const USAGE = `usage: npm run pipeline -- <command> [options]
 ${COMPILE_SETTINGS.map((k) => `  --${k.padEnd(24)}  ${SETTING_SOURCES[k].help} (${SETTING_SOURCES[k].env})`).join('\n')}
 
 compile and describe need no AWS account: missing settings become <setting> placeholders, which upsert
-refuses. start --remote needs data as an s3:// URI and deployed-accuracy (the accuracy of the version the
-endpoint serves, 0 when none; the registry fills it for local runs); git-commit is filled from git.`;
+refuses. start --remote needs data as an s3:// URI; deployed-accuracy (0 when nothing is deployed) comes
+from the SageMaker model registry unless given; git-commit is filled from git.`;
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -41,6 +43,8 @@ export interface CommandIo {
   sagemaker: () => SageMakerClient;
   s3: () => S3Client;
   gitCommit: () => string | undefined;
+  /** The SageMaker model registry, read for the deployed version's accuracy. */
+  registry: () => DeployedLookup;
 }
 
 export const defaultIo = (): CommandIo => ({
@@ -48,6 +52,8 @@ export const defaultIo = (): CommandIo => ({
   stdout: (text) => process.stdout.write(text),
   sagemaker: () => new SageMakerClient({}),
   s3: () => new S3Client({}),
+  // The image only matters when registering; reading what is deployed needs none.
+  registry: () => new SageMakerModelRegistry({ client: new SageMakerClient({}), image: process.env.PETAL_INFERENCE_IMAGE ?? '' }),
   gitCommit: () => {
     try {
       return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -120,9 +126,19 @@ export async function runCommand(argv: string[], io: CommandIo = defaultIo(), de
       if (!values.remote) {
         throw new UsageError('start runs on SageMaker and needs --remote; run the pipeline here with the local executor (npm run pipeline -- run)');
       }
+      const given = parseParameterAssignments(values.param ?? []);
       const gitCommit = io.gitCommit();
       const context: StartContext = gitCommit ? { gitCommit } : {};
-      const parameters = resolveParameters(definition.parameters, parseParameterAssignments(values.param ?? []), context);
+      if (given['deployed-accuracy'] === undefined && definition.parameters.some((p) => p.name === 'deployed-accuracy')) {
+        const deployed = await deployedModel(io.registry(), MODEL_PACKAGE_GROUP);
+        context.deployedAccuracy = deployed?.accuracy ?? 0;
+        io.stdout(
+          deployed
+            ? `deployed-accuracy ${deployed.accuracy}: ${MODEL_PACKAGE_GROUP} version ${deployed.version} is deployed (SageMaker model registry)\n`
+            : `deployed-accuracy 0: the SageMaker model registry records no deployed ${MODEL_PACKAGE_GROUP} version\n`,
+        );
+      }
+      const parameters = resolveParameters(definition.parameters, given, context);
       const data = parameters.data;
       if (data !== undefined && !String(data).startsWith('s3://')) {
         throw new ParameterError(`parameter data must be an s3:// URI on SageMaker, got ${JSON.stringify(data)}`);

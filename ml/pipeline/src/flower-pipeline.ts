@@ -1,4 +1,5 @@
 import { EVALUATION_FILE, EVALUATION_JSON_PATHS, processingPaths } from '@petal/evaluation';
+import { DEFAULT_GROUP, METADATA_KEYS } from '@petal/registry';
 import { eq, gte } from './conditions.js';
 import { definePipeline, type PipelineDefinition } from './definition.js';
 import { execution, join, jsonGet, param, setting, stepProperty } from './expressions.js';
@@ -13,7 +14,7 @@ import { output } from './steps/step.js';
 import { TRAINING_MODEL_OUTPUT, trainingStep } from './steps/training-step.js';
 
 /** The model package group every version of the flower classifier is registered in. */
-export const MODEL_PACKAGE_GROUP = 'flower-classifier';
+export const MODEL_PACKAGE_GROUP = DEFAULT_GROUP;
 export const FLOWER_PIPELINE_NAME = 'petal-flower-classifier';
 
 /** The training data set's fingerprint inside evaluation.json (the model manifest's dataset.fingerprint). */
@@ -185,16 +186,16 @@ export const flowerPipeline: PipelineDefinition = definePipeline({
       responseTypes: ['application/json'],
       inferenceInstanceTypes: ['ml.m5.large', 'ml.c5.large'],
       modelQuality: { s3Uri: join('/', [evaluationOutput, EVALUATION_FILE]), contentType: 'application/json' },
-      // The keys @petal/registry reads back from CustomerMetadataProperties (its METADATA_KEYS), so a version
-      // registered by the SageMaker pipeline lists like one registered locally.
+      // The keys @petal/registry reads back from CustomerMetadataProperties, so a version registered by
+      // the SageMaker pipeline lists like one registered locally.
       metadata: {
-        'petal:accuracy': accuracy,
-        'petal:macro-f1': report(EVALUATION_JSON_PATHS.macroF1),
-        'petal:test-size': report(EVALUATION_JSON_PATHS.itemCount),
-        'petal:data-fingerprint': report(DATASET_FINGERPRINT_PATH),
-        'petal:model-name': report('model.name'),
-        'petal:model-version': report('model.version'),
-        'petal:git-commit': param('git-commit'),
+        [METADATA_KEYS.accuracy]: accuracy,
+        [METADATA_KEYS.macroF1]: report(EVALUATION_JSON_PATHS.macroF1),
+        [METADATA_KEYS.testSize]: report(EVALUATION_JSON_PATHS.itemCount),
+        [METADATA_KEYS.dataFingerprint]: report(DATASET_FINGERPRINT_PATH),
+        [METADATA_KEYS.modelName]: report('model.name'),
+        [METADATA_KEYS.modelVersion]: report('model.version'),
+        [METADATA_KEYS.gitCommit]: param('git-commit'),
         'petal:data-source': param('data'),
       },
     }),

@@ -36,3 +36,4 @@ export { readSettings, SETTING_SOURCES, SettingsError } from './settings.js';
 export { placeDefinition, INLINE_DEFINITION_LIMIT_BYTES, type DefinitionPlacement } from './remote/definition-location.js';
 export { startPipelineExecution, upsertPipeline, type UpsertResult } from './remote/sagemaker-pipeline.js';
 export { runCommand, USAGE, UsageError, type CommandIo } from './commands.js';
+export { deployedModel, type DeployedLookup, type DeployedModel } from './start-context.js';
