@@ -8,10 +8,10 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { endpointModelsSchema } from '@petal/contracts';
+import { classifyAnswerSchema, endpointModelsSchema, parseContract } from '@petal/contracts';
 import { EVALUATION_FILE, TEST_SPLIT_FILE, fileDigest, type TestSplit } from '@petal/evaluation';
 import { MANIFEST_FILE } from '@petal/model';
-import { MODEL_DIR, hasModelAt, spawnService, type ServiceProcess } from '@petal/stack';
+import { MODEL_DIR, hasModelAt, spawnService, wiringEnv, type ServiceProcess } from '@petal/stack';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LocalDeployer, type LocalDeployerOptions, type LocalDeployResult } from './local-deployer.js';
 import type { SmokeCase } from './smoke-set.js';
@@ -27,7 +27,9 @@ const uriOf = (dir: string) => pathToFileURL(dir).href;
 
 describe.skipIf(!hasModelAt(MODEL_DIR))(`LocalDeployer against a running endpoint serving ${MODEL_DIR}`, () => {
   let endpoint: ServiceProcess;
+  let was: ServiceProcess;
   let url: string;
+  let wasUrl: string;
   let work: string;
   let smoke: SmokeCase[];
   const timings: Array<{ what: string; result: LocalDeployResult }> = [];
@@ -54,9 +56,13 @@ describe.skipIf(!hasModelAt(MODEL_DIR))(`LocalDeployer against a running endpoin
     smoke = await drawnFlowers();
     endpoint = spawnService('endpoint', { MODEL_DIR, ADMIN_TOKEN: TOKEN });
     url = await endpoint.ready();
+    // The WAS in front of it, wired as `npm start` wires it, to see the identity a person's answer carries.
+    was = spawnService('was', wiringEnv('was', { endpoint: url }));
+    wasUrl = await was.ready();
   });
 
   afterAll(async () => {
+    await was?.stop();
     await endpoint?.stop();
     if (work) await rm(work, { recursive: true, force: true });
     for (const { what, result } of timings) {
@@ -75,7 +81,7 @@ describe.skipIf(!hasModelAt(MODEL_DIR))(`LocalDeployer against a running endpoin
     expect(await deployer().current()).toBeUndefined();
   });
 
-  test('deploys a copy as version 7: /models and every answer name flower-classifier@7, and no request fails during the swap', async () => {
+  test('deploys a copy as version 7: /models, every answer and the WAS name flower-classifier@7, and no request fails during the swap', async () => {
     const { result, record } = await deployUnderTraffic('good copy v7', () => deployer().deploy({ group: GROUP, version: 7, artifactUri: uriOf(MODEL_DIR) }));
 
     expect(result.deployed, result.message).toBe(true);
@@ -91,6 +97,13 @@ describe.skipIf(!hasModelAt(MODEL_DIR))(`LocalDeployer against a running endpoin
     expect(record.failures).toEqual([]);
     expect(record.ok).toBeGreaterThan(0);
     expect(record.models.at(-1)).toBe(`${GROUP}@7`);
+
+    // What a person sees: the WAS's answer names the registered version.
+    const form = new FormData();
+    form.append('file', new Blob([smoke[0]!.image], { type: 'image/jpeg' }), 'flower.jpg');
+    const res = await fetch(`${wasUrl}/classify/image?lang=en`, { method: 'POST', body: form });
+    expect(res.status).toBe(200);
+    expect(parseContract(classifyAnswerSchema, await res.json(), 'the WAS answer').model).toEqual({ name: GROUP, version: '7' });
   });
 
   test('a copy whose labels are permuted loads, fails the smoke test and is rolled back: version 7 serves again, no request fails', async () => {
