@@ -132,7 +132,8 @@ describe.skipIf(!hasModelAt(MODEL_DIR))(`LocalDeployer against a running endpoin
 
     expect(result.deployed).toBe(false);
     expect(result.rolledBackTo).toBeUndefined();
-    expect(result.message).toMatch(/flower-classifier v9 not deployed: .*422 \(MODEL_LOAD_FAILED: .*still serving flower-classifier@7/);
+    expect(result.message).toMatch(/flower-classifier v9 not deployed: .*422 \(MODEL_LOAD_FAILED: .*still serving flower-classifier@7\)$/);
+    expect((await readdir(join(work, 'deployments', GROUP))).filter((d) => d.startsWith('v9-'))).toEqual([]);
     expect(await served()).toMatchObject({ name: GROUP, version: '7' });
     expect(record.failures).toEqual([]);
   });
@@ -144,12 +145,19 @@ describe.skipIf(!hasModelAt(MODEL_DIR))(`LocalDeployer against a running endpoin
     expect(await served()).toMatchObject({ version: '7' });
   });
 
-  test('an unreachable endpoint deploys nothing and leaves no deploy copy behind', async () => {
+  test('an unreachable endpoint deploys nothing; the copy is kept, since without an answer the swap may yet happen', async () => {
     const root = join(work, 'unreachable');
     const result = await deployer({ endpointUrl: 'http://127.0.0.1:9', deployRoot: root }).deploy({ group: GROUP, version: 12, artifactUri: uriOf(MODEL_DIR) });
     expect(result.deployed).toBe(false);
-    expect(result.message).toMatch(/flower-classifier v12 not deployed: POST http:\/\/127\.0\.0\.1:9\/admin\/models failed/);
-    expect(await readdir(join(root, GROUP))).toEqual([]);
+    expect(result.message).toMatch(/flower-classifier v12 not deployed: POST http:\/\/127\.0\.0\.1:9\/admin\/models failed: .*; whether http:\/\/127\.0\.0\.1:9 switched is unknown/);
+    expect(await readdir(join(root, GROUP))).toEqual([expect.stringMatching(/^v12-/)]);
+  });
+
+  test('an empty smoke set refuses the deploy before the swap', async () => {
+    const result = await deployer({ smoke: [] }).deploy({ group: GROUP, version: 17, artifactUri: uriOf(MODEL_DIR) });
+    expect(result.deployed).toBe(false);
+    expect(result.message).toMatch(/v17 not deployed, .* unchanged: the smoke set is empty/);
+    expect(await served()).toMatchObject({ version: '7' });
   });
 
   describe('the default smoke set: held-out photos named by the artifact’s test-split.json', () => {

@@ -10,7 +10,7 @@ import { localPathOf, type ArtifactDownloader } from './artifact-download.js';
 import { prepareDeployCopy, pruneDeployCopies } from './deploy-copy.js';
 import { registeredIdentity, servedIdentity, type DeployablePackage, type Deployer, type DeployOutcome, type RegisteredIdentity } from './deploy-target.js';
 import { EndpointCallError, EndpointClient } from './endpoint-client.js';
-import { DEFAULT_SMOKE_PER_CLASS, evaluationMistakes, heldOutSmokeSet, type SmokeCase } from './smoke-set.js';
+import { DEFAULT_SMOKE_PER_CLASS, SmokeSetError, evaluationMistakes, heldOutSmokeSet, type SmokeCase } from './smoke-set.js';
 import { describeSmokeFailures, runSmokeTest, type SmokeReport } from './smoke-test.js';
 
 /** Where a deploy's smoke cases come from, given the version and its deploy copy. */
@@ -91,8 +91,12 @@ export class LocalDeployer implements Deployer {
     try {
       swap = await this.swapWhenFree(copyDir);
     } catch (err) {
-      await rm(copyDir, { recursive: true, force: true });
-      return { deployed: false, message: `${label} not deployed: ${(err as Error).message}`, timings };
+      // The endpoint answered: it refused, so the copy is no one's. Without an answer (timeout, connection
+      // lost) the swap may still complete, and the copy must stay for the model it would serve.
+      const answered = err instanceof EndpointCallError && err.status !== undefined;
+      if (answered) await rm(copyDir, { recursive: true, force: true });
+      const unknown = answered ? '' : `; whether ${at} switched is unknown (GET /models tells), so ${copyDir} is kept`;
+      return { deployed: false, message: `${label} not deployed: ${(err as Error).message}${unknown}`, timings };
     }
     timings.swapMs = performance.now() - started;
     const previous = swap.previous;
@@ -134,8 +138,11 @@ export class LocalDeployer implements Deployer {
 
   private async smokeCases(pkg: DeployablePackage, modelDir: string): Promise<SmokeCase[]> {
     const source = this.options.smoke;
-    if (typeof source === 'function') return source({ pkg, modelDir });
-    if (source) return [...source];
+    if (source) {
+      const cases = typeof source === 'function' ? await source({ pkg, modelDir }) : [...source];
+      if (cases.length === 0) throw new SmokeSetError('the smoke set is empty: a deploy nothing verifies is not made');
+      return cases;
+    }
     const mistakes = pkg.evaluationUri ? await this.registeredMistakes(pkg.evaluationUri, modelDir) : undefined;
     const held = await heldOutSmokeSet(modelDir, { dataRoot: this.options.smokeDataRoot, perClass: this.options.smokePerClass ?? DEFAULT_SMOKE_PER_CLASS, mistakes });
     this.log(
