@@ -194,6 +194,36 @@ describe('SageMakerDeployer (SDK calls answered by aws-sdk-client-mock, no AWS)'
     expect(lines.join('\n')).toMatch(/endpoint image-classifier RollingBack/);
   });
 
+  test('SageMaker’s lag is not mistaken for an outcome: a created endpoint not found yet, an updated one still InService on its old config', async () => {
+    describeSequence([() => notFound(), () => notFound(), (name) => endpoint('Creating', name), (name) => endpoint('InService', name)]);
+    expect(await deployer().deploy(PKG)).toMatchObject({ deployed: true, action: 'created' });
+
+    sm.resetHistory();
+    describeSequence([
+      () => endpoint('InService', OLD_CONFIG),
+      () => endpoint('InService', OLD_CONFIG), // the update has not shown yet: same config, same LastModifiedTime
+      () => endpoint('Updating', OLD_CONFIG),
+      (name) => endpoint('InService', name, { LastModifiedTime: new Date(5000) }),
+    ]);
+    const result = await deployer().deploy(PKG);
+    expect(result, result.message).toMatchObject({ deployed: true, action: 'updated' });
+    expect(sm.commandCalls(DescribeEndpointCommand)).toHaveLength(4);
+  });
+
+  test('a rollback that finished before the first poll is still seen, by the newer LastModifiedTime', async () => {
+    describeSequence([() => endpoint('InService', OLD_CONFIG), () => endpoint('InService', OLD_CONFIG, { LastModifiedTime: new Date(9000) })]);
+    sm.on(DescribeEndpointConfigCommand).resolves({ EndpointConfigArn: 'arn:old' });
+    sm.on(ListTagsCommand).resolves(tagsOf('flower-classifier', 2));
+    const result = await deployer().deploy(PKG);
+    expect(result).toMatchObject({ deployed: false, rolledBackTo: { group: 'flower-classifier', version: 2 } });
+  });
+
+  test('an endpoint deleted during the update is a failure, not a wait', async () => {
+    describeSequence([() => endpoint('InService', OLD_CONFIG), () => notFound()]);
+    const result = await deployer().deploy(PKG);
+    expect(result.message).toBe('flower-classifier v3 not deployed: endpoint image-classifier is gone (deleted during the update)');
+  });
+
   test('a failed endpoint is reported with SageMaker’s FailureReason', async () => {
     describeSequence([() => notFound(), (name) => endpoint('Creating', name), (name) => endpoint('Failed', name, { FailureReason: 'The primary container for production variant AllTraffic did not pass the ping health check.' })]);
     const result = await deployer().deploy(PKG);

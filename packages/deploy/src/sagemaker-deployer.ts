@@ -149,7 +149,7 @@ export class SageMakerDeployer implements Deployer {
     }
 
     const started = this.now();
-    const settled = await this.waitUntilSettled();
+    const settled = await this.waitUntilSettled(name, before);
     const waitedMs = this.now() - started;
     const base = { modelName: name, endpointConfigName: name, previousEndpointConfigName: previousConfig, action, waitedMs };
     if (settled.kind === 'timeout') {
@@ -197,8 +197,16 @@ export class SageMakerDeployer implements Deployer {
     };
   }
 
-  /** Polls DescribeEndpoint until it leaves Creating/Updating/RollingBack, with a line per change and per minute. */
-  private async waitUntilSettled(): Promise<
+  /**
+   * Polls DescribeEndpoint until it leaves Creating/Updating/RollingBack, with a line per change and per
+   * minute. SageMaker's answers lag its calls a little: a just-created endpoint may not be found yet, and
+   * a just-updated one may still read InService on its old config. Neither is taken as the outcome until
+   * the endpoint has shown the change (a transitional state, the new config, or a newer LastModifiedTime).
+   */
+  private async waitUntilSettled(
+    newConfig: string,
+    before: DescribeEndpointCommandOutput | undefined,
+  ): Promise<
     | { kind: 'in-service'; endpoint: DescribeEndpointCommandOutput }
     | { kind: 'failed'; status: string; reason?: string }
     | { kind: 'timeout'; status: string }
@@ -207,17 +215,23 @@ export class SageMakerDeployer implements Deployer {
     const started = this.now();
     let lastStatus = '';
     let lastLine = started;
+    let changed = false;
     for (;;) {
       const endpoint = await this.describeEndpoint();
-      const status = endpoint?.EndpointStatus ?? 'missing';
+      const status = endpoint?.EndpointStatus ?? 'not found';
       const elapsed = this.now() - started;
       if (status !== lastStatus || this.now() - lastLine >= 60_000) {
         this.log(`deploy: endpoint ${this.config.endpointName} ${status} (${minutes(elapsed)})`);
         lastStatus = status;
         lastLine = this.now();
       }
-      if (endpoint && status === 'InService') return { kind: 'in-service', endpoint };
-      if (!endpoint || TERMINAL_FAILURES.has(status)) return { kind: 'failed', status, reason: endpoint?.FailureReason };
+      if (endpoint) {
+        changed ||= status !== 'InService' || endpoint.EndpointConfigName === newConfig || isNewer(endpoint.LastModifiedTime, before?.LastModifiedTime);
+        if (status === 'InService' && changed) return { kind: 'in-service', endpoint };
+        if (TERMINAL_FAILURES.has(status)) return { kind: 'failed', status, reason: endpoint.FailureReason };
+      } else if (before) {
+        return { kind: 'failed', status: 'gone (deleted during the update)' };
+      }
       if (elapsed >= timeoutMs) return { kind: 'timeout', status };
       await this.sleep(Math.min(intervalMs, Math.max(0, timeoutMs - elapsed)));
     }
@@ -264,6 +278,10 @@ export function checkConfig(config: SageMakerDeployConfig): void {
   }
   if (config.poll.intervalMs <= 0 || config.poll.timeoutMs <= 0) problems.push('poll interval and timeout must be positive');
   if (problems.length > 0) throw new Error(`SageMaker deploy configuration: ${problems.join('; ')}`);
+}
+
+function isNewer(a: Date | undefined, b: Date | undefined): boolean {
+  return a !== undefined && b !== undefined && a.getTime() > b.getTime();
 }
 
 function describeRouting(routing: SageMakerTrafficRouting): string {
