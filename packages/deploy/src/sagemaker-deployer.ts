@@ -181,7 +181,7 @@ export class SageMakerDeployer implements Deployer {
     return { VariantName: VARIANT_NAME, ModelName: modelName, InstanceType: capacity.instanceType, InitialInstanceCount: capacity.instanceCount, InitialVariantWeight: 1 };
   }
 
-  deploymentConfig(): DeploymentConfig {
+  private deploymentConfig(): DeploymentConfig {
     const routing = this.config.trafficRouting;
     const TrafficRoutingConfiguration: TrafficRoutingConfig =
       routing.type === 'CANARY'
