@@ -35,6 +35,13 @@ const schema = z.object({
   /** ONNX Runtime intra-op threads per model call; 0 lets the runtime choose (all cores). */
   INFERENCE_THREADS: intVar(0, 0),
   ADMIN_TOKEN: z.string().min(1).optional(),
+  /**
+   * The registry's identity for the model at MODEL_DIR (group and version). On SageMaker the container
+   * loads the registered model.tar.gz as it is, so the deployer passes these to name the registered
+   * version in /models and every answer.
+   */
+  PETAL_MODEL_NAME: z.string().min(1).optional(),
+  PETAL_MODEL_VERSION: z.string().min(1).optional(),
   SHUTDOWN_TIMEOUT_MS: intVar(30_000),
   AWS_ACCOUNT_ID: z.string().regex(/^\d{12}$/).default('000000000000'),
   AWS_REGION: z.string().min(1).default('us-east-1'),
@@ -55,6 +62,8 @@ export interface EndpointConfig {
   maxInputPixels: number | undefined;
   inferenceThreads: number | undefined;
   adminToken: string | undefined;
+  /** Overrides the manifest's name/version for the model loaded from `modelDir` (not for later swaps). */
+  modelIdentity?: { name?: string; version?: string } | undefined;
   shutdownTimeoutMs: number;
   accountId: string;
   region: string;
@@ -85,6 +94,10 @@ export function loadEndpointConfig(env: NodeJS.ProcessEnv = process.env): Endpoi
     maxInputPixels: c.MAX_INPUT_PIXELS || undefined,
     inferenceThreads: c.INFERENCE_THREADS || undefined,
     adminToken: c.ADMIN_TOKEN,
+    modelIdentity:
+      c.PETAL_MODEL_NAME || c.PETAL_MODEL_VERSION
+        ? { ...(c.PETAL_MODEL_NAME ? { name: c.PETAL_MODEL_NAME } : {}), ...(c.PETAL_MODEL_VERSION ? { version: c.PETAL_MODEL_VERSION } : {}) }
+        : undefined,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     accountId: c.AWS_ACCOUNT_ID,
     region: c.AWS_REGION,

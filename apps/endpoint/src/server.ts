@@ -139,9 +139,13 @@ export function buildEndpoint(config: EndpointConfig, deps: EndpointDeps = {}): 
 }
 
 function defaultLoader(config: EndpointConfig): ModelLoader {
-  return (location) =>
-    loadModel(location, {
+  return async (location) => {
+    const model = await loadModel(location, {
       ...(config.inferenceThreads ? { intraOpThreads: config.inferenceThreads } : {}),
       ...(config.maxInputPixels ? { maxPixels: config.maxInputPixels } : {}),
     });
+    // The registered identity applies to the configured model only; a swapped-in artifact names itself.
+    const override = location === config.modelDir ? config.modelIdentity : undefined;
+    return override ? { ...model, identity: { ...model.identity, ...override } } : model;
+  };
 }

@@ -12,6 +12,9 @@ import {
   runtimeErrorBodySchema,
 } from '@petal/contracts';
 import { frameworkErrorProblems } from '@petal/service-kit/testing';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_DIR, SKIP_MODEL_REASON, hasModel, startEndpoint, type Running } from './testing/start.js';
@@ -134,5 +137,31 @@ describe.skipIf(!hasModel)('endpoint wire contract (shipped model, generated ima
     expect(res.status).toBe(200);
     const swap = parseContract(modelSwapAnswerSchema, await res.json(), 'swap answer');
     expect(swap.previous?.name).toBe(swap.model.name);
+  });
+});
+
+describe.skipIf(!hasModel)('the registered identity (PETAL_MODEL_NAME / PETAL_MODEL_VERSION)', () => {
+  it('names the registered version for the configured model, and a swapped-in artifact by its own manifest', async () => {
+    const server = await startEndpoint({ modelIdentity: { name: 'flower-classifier', version: '7' } });
+    const other = await mkdtemp(join(tmpdir(), 'petal-identity-'));
+    try {
+      await cp(MODEL_DIR, other, { recursive: true });
+      const jpeg = await generatedJpeg(64, 64);
+      const answer = await fetch(`${server.url}/invocations`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: jpeg });
+      expect(parseContract(invocationAnswerSchema, await answer.json(), 'answer').model).toEqual({ name: 'flower-classifier', version: '7' });
+      const models = parseContract(endpointModelsSchema, await (await fetch(`${server.url}/models`)).json(), '/models');
+      expect(models.model).toMatchObject({ name: 'flower-classifier', version: '7' });
+      const swap = await fetch(`${server.url}/admin/models`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ modelDir: other }),
+      });
+      const swapped = parseContract(modelSwapAnswerSchema, await swap.json(), 'swap answer');
+      expect(swapped.previous?.version).toBe('7');
+      expect(swapped.model.version).toBe('1.0.0');
+    } finally {
+      await server.close();
+      await rm(other, { recursive: true, force: true });
+    }
   });
 });
