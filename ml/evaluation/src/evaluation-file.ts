@@ -18,6 +18,8 @@ export const EVALUATION_JSON_PATHS = {
   macroF1: 'multiclass_classification_metrics.macro_f1.value',
   weightedF1: 'multiclass_classification_metrics.weighted_f1.value',
   itemCount: 'dataset.item_count',
+  /** The training data set's fingerprint (the model manifest's dataset.fingerprint), when a split was used. */
+  datasetFingerprint: 'dataset.split.dataset_fingerprint',
 } as const;
 
 // SageMaker writes the string "NaN" where a deviation is not computed (fewer than 200 images).

@@ -17,8 +17,7 @@ import { TRAINING_MODEL_OUTPUT, trainingStep } from './steps/training-step.js';
 export const MODEL_PACKAGE_GROUP = DEFAULT_GROUP;
 export const FLOWER_PIPELINE_NAME = 'petal-flower-classifier';
 
-/** The training data set's fingerprint inside evaluation.json (the model manifest's dataset.fingerprint). */
-const DATASET_FINGERPRINT_PATH = 'dataset.split.dataset_fingerprint';
+const DATASET_FINGERPRINT_PATH = EVALUATION_JSON_PATHS.datasetFingerprint;
 
 /**
  * SageMaker Pipelines conditions cannot subtract, so "accuracy ≥ deployed − max-regression" compares
