@@ -129,7 +129,7 @@ describe('npm run pipeline', () => {
     [['start', '--remote', '--param', 'deployed-accuracy=0'], 'parameter data has no value: pass --param data=<String>'],
     [['start', '--remote', '--param', 'data=../flowers', '--param', 'deployed-accuracy=0'], 'parameter data must be an s3:// URI on SageMaker'],
     [['compile'], 'compile needs --out <file>'],
-    [['run'], 'unknown command run'],
+    [['frobnicate'], 'unknown command frobnicate'],
     [['describe', '--role-arn', 'admin'], '--role-arn (PETAL_SAGEMAKER_ROLE_ARN) must be an IAM role ARN: "admin"'],
     [['describe', '--nope'], "Unknown option '--nope'"],
   ])('%j is a usage error: %s', async (argv, message) => {

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { repoPath } from '@petal/stack';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerModelRegistry } from '@petal/registry';
@@ -15,9 +16,15 @@ import { ParameterError, parseParameterAssignments, resolveParameters, type Star
 import { startPipelineExecution, upsertPipeline } from './remote/sagemaker-pipeline.js';
 import { SETTING_SOURCES, SettingsError, readSettings } from './settings.js';
 import { deployedModel, type DeployedLookup } from './start-context.js';
+import { ExecutionOutcomeError, listLocal, retryLocal, runLocal, showLocal, type LocalIo } from './local/local-commands.js';
 
 export const USAGE = `usage: npm run pipeline -- <command> [options]
 
+  run [--param name=value …]  run the pipeline here: jobs as child processes, records and artifacts in the
+                              store (PETAL_STORE, default .petal/store) under executions/<id>/
+  list [--json]               the recorded local executions, newest first
+  show <id> [--json]          one execution: the step graph with status and timings
+  retry <id>                  resume a failed or interrupted execution, reusing its finished steps
   compile --out <file>        write the SageMaker Pipelines definition JSON (schema 2020-12-01)
   describe                    print the parameters (with defaults) and the step graph
   upsert                      CreatePipeline, or UpdatePipeline when it exists (definitions over 1 MiB go through S3)
@@ -45,6 +52,21 @@ export interface CommandIo {
   gitCommit: () => string | undefined;
   /** The SageMaker model registry, read for the deployed version's accuracy. */
   registry: () => DeployedLookup;
+  /** For the local executor (run, list, show, retry); defaults from the process. */
+  local?: Partial<LocalIo>;
+}
+
+function localIo(io: CommandIo): LocalIo {
+  return {
+    env: io.env,
+    stdout: io.stdout,
+    isTTY: process.stdout.isTTY === true,
+    ...(process.stdout.columns ? { columns: process.stdout.columns } : {}),
+    gitCommit: io.gitCommit,
+    repoRoot: repoPath(),
+    cwd: io.env.INIT_CWD ?? process.cwd(),
+    ...io.local,
+  };
 }
 
 export const defaultIo = (): CommandIo => ({
@@ -72,6 +94,7 @@ function parse(argv: string[]) {
       out: { type: 'string' },
       param: { type: 'string', multiple: true },
       remote: { type: 'boolean' },
+      json: { type: 'boolean' },
       'pipeline-name': { type: 'string' },
       'pipeline-role-arn': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -88,7 +111,23 @@ export async function runCommand(argv: string[], io: CommandIo = defaultIo(), de
     io.stdout(`${USAGE}\n`);
     return;
   }
-  if (rest.length) throw new UsageError(`unexpected argument ${rest[0]}`);
+  const takesId = command === 'show' || command === 'retry';
+  if (rest.length > (takesId ? 1 : 0)) throw new UsageError(`unexpected argument ${rest[takesId ? 1 : 0]}`);
+  switch (command) {
+    case 'run':
+      await runLocal(localIo(io), definition, values.param ?? []);
+      return;
+    case 'list':
+      await listLocal(localIo(io), values.json ?? false);
+      return;
+    case 'show':
+      await showLocal(localIo(io), definition, rest[0], values.json ?? false);
+      return;
+    case 'retry':
+      if (!rest[0]) throw new UsageError('retry needs an execution id (npm run pipeline -- list)');
+      await retryLocal(localIo(io), definition, rest[0]);
+      return;
+  }
   const settings = readSettings(values, io.env);
   const pipelineName = values['pipeline-name'] ?? definition.name;
 
@@ -148,8 +187,13 @@ export async function runCommand(argv: string[], io: CommandIo = defaultIo(), de
       return;
     }
     default:
-      throw new UsageError(`unknown command ${command} (compile, describe, upsert, start)`);
+      throw new UsageError(`unknown command ${command} (run, list, show, retry, compile, describe, upsert, start)`);
   }
+}
+
+/** The exit status an error asks for: an execution's outcome (1 failed or rejected, 130 interrupted, 2 refused). */
+export function exitCodeOf(err: unknown): number | undefined {
+  return err instanceof ExecutionOutcomeError ? err.exitCode : undefined;
 }
 
 /** Errors a person fixes by changing the command line (exit 2, with the usage). */
