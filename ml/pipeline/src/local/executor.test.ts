@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeImageFolder, THREE_COLOURS } from '@petal/evaluation/testing';
 import { LocalModelRegistry } from '@petal/registry';
-import { REPO_ROOT, repoPath } from '@petal/stack';
+import { MODEL_DIR, REPO_ROOT, hasModelAt, repoPath, spawnService } from '@petal/stack';
 import { openStore } from '@petal/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { executionRecordSchema, listExecutions, type ExecutionRecord } from './record.js';
@@ -204,4 +204,27 @@ describe('the local executor (npm run pipeline -- run)', () => {
     expect([ra.registered!.version, rb.registered!.version].sort()).toEqual([before + 1, before + 2]);
     expect((await registry().list('flower-classifier')).length).toBe(before + 2);
   }, 120_000);
+
+  // Last: it leaves a deployed version, which sets deployed-accuracy for any later run.
+  it.skipIf(!hasModelAt(MODEL_DIR))('approval=Approved deploys the registered version into a running endpoint, whose /models then names it', async () => {
+    const token = 'pipeline-test-token';
+    const endpoint = spawnService('endpoint', { MODEL_DIR, ADMIN_TOKEN: token });
+    try {
+      const url = await endpoint.ready();
+      const deployDir = await mkdtemp(join(tmpdir(), 'petal-pipeline-deployments-'));
+      const run = await cli(params(data, ['approval=Approved', 'seed=45']), { ...env, PETAL_ENDPOINT_URL: url, ADMIN_TOKEN: token, PETAL_DEPLOY_DIR: deployDir }).done;
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      const r = await record(executionId(run.stdout)!);
+      expect(r.steps.CheckApproval!.result).toEqual({ Outcome: true });
+      expect(r.steps.Deploy!.status).toBe('succeeded');
+      const version = r.registered!.version;
+      expect(r.registered!.approval).toBe('Approved');
+      expect(r.deployed).toMatchObject({ endpoint: 'image-classifier', version });
+      expect((await registry().deployed('flower-classifier'))?.version).toBe(version);
+      const models = (await (await fetch(`${url}/models`)).json()) as { model?: { name: string; version: string } };
+      expect(models.model).toMatchObject({ name: 'flower-classifier', version: String(version) });
+    } finally {
+      await endpoint.stop();
+    }
+  }, 180_000);
 });
