@@ -3,7 +3,7 @@
 // temporary PETAL_STORE holding the records, artifacts and the local registry.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,8 @@ import { makeImageFolder, THREE_COLOURS } from '@petal/evaluation/testing';
 import { LocalModelRegistry } from '@petal/registry';
 import { MODEL_DIR, REPO_ROOT, hasModelAt, repoPath, spawnService } from '@petal/stack';
 import { openStore } from '@petal/store';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { startS3Loopback, type S3Loopback } from '@petal/store/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executionRecordSchema, listExecutions, type ExecutionRecord } from './record.js';
 
 const CLI = repoPath('ml/pipeline/src/cli.ts');
@@ -70,6 +71,10 @@ describe('the local executor (npm run pipeline -- run)', () => {
     storeDir = await mkdtemp(join(tmpdir(), 'petal-pipeline-store-'));
     env = { PETAL_STORE: storeDir, PETAL_REGISTRY: 'local', PETAL_REGISTRY_HOOK: '' };
     data = await makeImageFolder(THREE_COLOURS, 8);
+  });
+
+  afterAll(async () => {
+    for (const dir of [storeDir, data]) if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('trains, evaluates, passes the gate and registers version 1 (PendingManualApproval: no deploy); list and show read the record', async () => {
@@ -227,4 +232,47 @@ describe('the local executor (npm run pipeline -- run)', () => {
       await endpoint.stop();
     }
   }, 180_000);
+});
+
+describe('the local executor on an s3:// store (a loopback S3 stand-in, the real AWS SDK)', () => {
+  let s3: S3Loopback;
+  let data: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    s3 = await startS3Loopback({ bucket: 'petal-pipeline', pageSize: 50 });
+    data = await makeImageFolder(THREE_COLOURS, 8);
+    env = {
+      PETAL_STORE: 's3://petal-pipeline/team',
+      PETAL_REGISTRY: 'local',
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+    };
+  });
+
+  afterAll(async () => {
+    await s3?.close();
+    if (data) await rm(data, { recursive: true, force: true });
+  });
+
+  it('runs the same way: artifacts, logs, record and registry in the bucket; Evaluate reads the model from S3; a re-run reuses Train', async () => {
+    const first = await cli(params(data), env).done;
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const id = executionId(first.stdout)!;
+    for (const key of ['execution.json', 'index.html', 'logs/Train.log', 'logs/Evaluate.log', 'steps/Train/model/model.tar.gz', 'steps/Evaluate/evaluation/evaluation.json']) {
+      expect(s3.objects.has(`team/executions/${id}/${key}`), key).toBe(true);
+    }
+    const pkg = JSON.parse(s3.objects.get('team/registry/flower-classifier/versions/1.json')!.body.toString()) as { artifactUri: string };
+    expect(pkg.artifactUri).toBe(`s3://petal-pipeline/team/executions/${id}/steps/Train/model/model.tar.gz`);
+
+    const second = await cli(params(data), env).done;
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    const shown = await cli(['show', executionId(second.stdout)!, '--json'], env).done;
+    const r = executionRecordSchema.parse(JSON.parse(shown.stdout));
+    expect(r.steps.Train!.status).toBe('cached');
+    expect(r.steps.Evaluate!.command).toMatch(/--model \S+\/inputs\/executions\/\S+\/model\.tar\.gz /); // downloaded for the job
+    expect(r.registered!.version).toBe(2);
+  }, 120_000);
 });

@@ -71,6 +71,7 @@ export class RetryRefusedError extends Error {
 }
 
 const now = () => new Date().toISOString();
+const PROGRESS_SAVE_MS = 2000;
 const isStoreUri = (store: ArtifactStore, value: string) => value.startsWith(`${store.root}/`);
 const keyOfUri = (store: ArtifactStore, uri: string) => uri.slice(store.root.length + 1);
 const DONE: ReadonlySet<StepRecord['status']> = new Set(['succeeded', 'cached']);
@@ -381,6 +382,7 @@ export class LocalExecutor {
 
       // The numbers a person wants to see once the job is done: the last epoch, the test accuracy.
       let summary: string | undefined;
+      let lastProgressSave = Date.now();
       this.child = runJob({
         script: line.script,
         args,
@@ -390,6 +392,11 @@ export class LocalExecutor {
         onLine: (text) => {
           if (/^(epoch|test_accuracy)=/.test(text)) summary = text;
           this.record.steps[step.name]!.message = text;
+          // The last progress line reaches the record now and then, for `pipeline show` in another terminal.
+          if (Date.now() - lastProgressSave > PROGRESS_SAVE_MS) {
+            lastProgressSave = Date.now();
+            this.save().catch(() => undefined);
+          }
           this.options.view?.line(step.name, text);
         },
       });
