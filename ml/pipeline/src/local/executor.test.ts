@@ -183,12 +183,16 @@ describe('the local executor (npm run pipeline -- run)', () => {
     run.child.kill('SIGKILL');
     await run.done;
     const dead = await record(id);
+    const orphan = dead.steps.Train!.process!; // the job outlived its runner
     expect(dead.status).toBe('interrupted');
     expect(dead.message).toMatch(/runner .* is gone/);
     expect(dead.steps.Train!.status).toBe('stopped');
     const retry = await cli(['retry', id], env).done;
     expect(retry.code, retry.stdout + retry.stderr).toBe(0);
-    expect((await record(id)).status).toBe('succeeded');
+    const done = await record(id);
+    expect(done.status).toBe('succeeded');
+    expect(done.steps.Train!.process).toBeUndefined();
+    expect(existsSync(orphan.workDir)).toBe(false); // retry stopped the leftover job (or it had ended) and removed its folder
   }, 120_000);
 
   it('two executions at once both finish with consistent records and distinct versions', async () => {

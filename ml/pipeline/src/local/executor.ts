@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -77,6 +78,19 @@ const keyOfUri = (store: ArtifactStore, uri: string) => uri.slice(store.root.len
 const DONE: ReadonlySet<StepRecord['status']> = new Set(['succeeded', 'cached']);
 
 /**
+ * A job a killed runner left behind (its own process group outlives it): stopped before the step runs
+ * again, when the pid is still the job's (its command line names the step's private work folder; Linux).
+ */
+function stopOrphan(job: { pid: number; workDir: string }): void {
+  try {
+    if (!readFileSync(`/proc/${job.pid}/cmdline`, 'utf8').includes(job.workDir)) return;
+    process.kill(-job.pid, 'SIGTERM');
+  } catch {
+    // gone, or not a system with /proc: nothing to stop
+  }
+}
+
+/**
  * Runs a pipeline definition on this machine: job steps as child processes (`npm run train|evaluate`,
  * the `localCommandLine` of each), conditions and fail steps in-process, RegisterModel through the
  * registry, the deploy step through the Deployer; outputs, logs, the record and the page in the store
@@ -139,6 +153,11 @@ export class LocalExecutor {
           throw new RetryRefusedError(`execution ${id} ${record.status === 'succeeded' ? 'succeeded' : `was rejected (${record.message ?? ''})`}: there is nothing to retry; start a new one with pipeline run`);
         }
         if (record.pipeline !== this.options.definition.name) throw new RetryRefusedError(`execution ${id} ran pipeline ${record.pipeline}, not ${this.options.definition.name}`);
+        for (const s of Object.values(record.steps)) {
+          if (!s.process || DONE.has(s.status)) continue;
+          stopOrphan(s.process);
+          if (s.process.workDir.startsWith(join(tmpdir(), 'petal-pipeline-'))) await rm(s.process.workDir, { recursive: true, force: true });
+        }
         const steps = Object.fromEntries(
           Object.entries(record.steps).map(([name, s]): [string, StepRecord] => [
             name,
@@ -400,9 +419,12 @@ export class LocalExecutor {
           this.options.view?.line(step.name, text);
         },
       });
+      if (this.child.pid !== undefined) this.setStep(step.name, { process: { pid: this.child.pid, workDir: work } });
+      await this.save();
       if (this.interruptedBy) void this.child.kill();
       const { code, signal } = await this.child.exited;
       this.child = undefined;
+      this.setStep(step.name, { process: undefined });
       if (!fileStore) await store.putFile(logKey, logPath);
       if (this.interruptedBy) {
         this.setStep(step.name, { status: 'stopped', message: `stopped (${this.interruptedBy})` });
@@ -446,11 +468,10 @@ export class LocalExecutor {
   /**
    * What decides a cacheable job's outputs: the script, its arguments (output folders left out), a quick
    * fingerprint of every local file or folder among them (the data set), and the code version. Undefined
-   * (no caching) without a git checkout or when an argument is an s3:// location it cannot fingerprint cheaply.
+   * (no caching) when an argument is an s3:// location it cannot fingerprint cheaply.
    */
   private async cacheKeyOf(step: Step, script: string, args: string[], outputs: Map<string, string>): Promise<string | undefined> {
-    const code = codeVersion(this.options.repoRoot);
-    if (!code) return undefined;
+    const code = await codeVersion(this.options.repoRoot);
     const byDir = new Map([...outputs].map(([name, dir]) => [dir, name]));
     const material: unknown[] = [];
     for (const arg of args) {

@@ -11,12 +11,12 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  * in place with the same size and time would go unnoticed; anything a person does to a data set
  * (add, remove, edit, copy anew) changes it.
  */
-export async function quickFingerprint(path: string): Promise<string> {
+export async function quickFingerprint(path: string, skip: ReadonlySet<string> = new Set()): Promise<string> {
   const lines: string[] = [];
   const walk = async (dir: string, rel: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true });
     for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      if (entry.name.startsWith('.')) continue;
+      if (entry.name.startsWith('.') || skip.has(entry.name)) continue;
       const full = join(dir, entry.name);
       const relPath = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) await walk(full, relPath);
@@ -37,10 +37,10 @@ export const CODE_PATHS = ['ml/training', 'ml/evaluation', 'ml/pipeline', 'packa
 
 /**
  * The version of the code a job runs: the git commit, plus a digest of uncommitted changes under
- * `CODE_PATHS` (so editing training code without committing does not reuse an old model); undefined
- * outside a git checkout, which turns the cache off.
+ * `CODE_PATHS` (so editing training code without committing does not reuse an old model); outside a git
+ * checkout, a quick fingerprint of those folders' files (names, sizes, times).
  */
-export function codeVersion(repoRoot: string): string | undefined {
+export async function codeVersion(repoRoot: string): Promise<string> {
   try {
     const git = (args: string[]) => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 });
     const commit = git(['rev-parse', 'HEAD']).trim();
@@ -48,9 +48,12 @@ export function codeVersion(repoRoot: string): string | undefined {
     const untracked = git(['ls-files', '--others', '--exclude-standard', '--', ...CODE_PATHS]);
     return diff || untracked ? `${commit}+dirty.${sha256(diff + untracked).slice(0, 12)}` : commit;
   } catch {
-    return undefined;
+    const parts = await Promise.all(CODE_PATHS.map((p) => quickFingerprint(join(repoRoot, p), SKIP_IN_CODE).catch(() => 'missing')));
+    return `files:${sha256(parts.join('\n')).slice(0, 32)}`;
   }
 }
+
+const SKIP_IN_CODE = new Set(['node_modules', 'dist']);
 
 /** The cache key of one job step from everything that decides its outputs. */
 export function cacheKey(material: unknown): string {

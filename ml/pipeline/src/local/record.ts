@@ -47,6 +47,8 @@ export const stepRecordSchema = z.object({
   /** The cache key of a cacheable job step (also when it missed). */
   cacheKey: z.string().optional(),
   attempts: z.number().int().nonnegative().default(0),
+  /** A job step's process group while it runs (npm and the job under it) and its private work folder. */
+  process: z.object({ pid: z.number().int(), workDir: z.string() }).optional(),
 });
 export type StepRecord = z.infer<typeof stepRecordSchema>;
 

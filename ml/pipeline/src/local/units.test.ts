@@ -6,7 +6,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { flowerPipeline } from '../flower-pipeline.js';
-import { durationMs, quickFingerprint } from './fingerprint.js';
+import { codeVersion, durationMs, quickFingerprint } from './fingerprint.js';
 import { effectiveRecord, newExecutionId, EXECUTION_ID, type ExecutionRecord, type StepRecord } from './record.js';
 import { drawExecution, executionsTable, stepTable } from './terminal.js';
 import { topologicalOrder } from '../graph.js';
@@ -29,6 +29,19 @@ describe('quickFingerprint', () => {
     expect(added).not.toBe(first);
     await utimes(join(root, 'a', '2.jpg'), new Date(1_000_000), new Date(1_000_000));
     expect(await quickFingerprint(root)).not.toBe(added);
+  });
+});
+
+describe('codeVersion', () => {
+  it('is the git commit in this checkout, and a fingerprint of the code folders outside git', async () => {
+    expect(await codeVersion(process.cwd())).toMatch(/^[0-9a-f]{40}(\+dirty\.[0-9a-f]{12})?$/);
+    const bare = await mkdtemp(join(tmpdir(), 'petal-nogit-'));
+    dirs.push(bare);
+    await mkdir(join(bare, 'ml', 'training'), { recursive: true });
+    await writeFile(join(bare, 'ml', 'training', 'train.ts'), 'x');
+    const version = await codeVersion(bare);
+    expect(version).toMatch(/^files:[0-9a-f]{32}$/);
+    expect(await codeVersion(bare)).toBe(version);
   });
 });
 
