@@ -55,12 +55,12 @@ describe('the local executor (npm run pipeline -- run)', () => {
     expect(shown.code, shown.stderr).toBe(0);
     return executionRecordSchema.parse(JSON.parse(shown.stdout));
   };
-  /** Resolves once the execution's record shows `step` running with a log line written. */
+  /** Resolves once an execution's record shows `step`'s job started (its process recorded); returns the execution's id. */
   const whenRunning = async (step: string, timeoutMs = 60_000): Promise<string> => {
     const start = Date.now();
     while (Date.now() - start < timeoutMs) {
       for (const r of await listExecutions(store())) {
-        if (r.status === 'running' && r.steps[step]?.status === 'running' && r.steps[step]?.log) return r.id;
+        if (r.status === 'running' && r.steps[step]?.status === 'running' && r.steps[step]?.process) return r.id;
       }
       await new Promise((resolve) => setTimeout(resolve, 40));
     }
