@@ -18,7 +18,7 @@ const COLOURS: Record<StepRecord['status'] | ExecutionRecord['status'], string> 
   interrupted: '#f2c46d',
 };
 
-const BOX_W = 190;
+const BOX_W = 214;
 const BOX_H = 56;
 const GAP_X = 56;
 const GAP_Y = 22;
@@ -40,7 +40,7 @@ export function executionPage(record: ExecutionRecord, definition: PipelineDefin
   const height = y(Math.max(...nodes.map((n) => n.row)) + 1);
 
   const edges = nodes.flatMap((node) =>
-    node.upstream.map((u) => {
+    node.upstream.filter((u) => node.direct.includes(u.name)).map((u) => {
       const from = at(u.name);
       const x1 = x(from.depth) + BOX_W;
       const y1 = y(from.row) + BOX_H / 2;
@@ -92,7 +92,7 @@ svg .branch{stroke-dasharray:5 3} svg .edge-label{font-size:11px;fill:#6b7480}
 <h1>${escape(record.pipeline)} · execution ${escape(record.id)}</h1>
 <div class="outcome"><span class="pill" style="background:${COLOURS[record.status]}">${record.status}</span>
 ${escape(formatDuration(executionDuration(record)))}${record.attempt > 1 ? ` · attempt ${record.attempt}` : ''}${record.message ? ` — ${escape(record.message)}` : ''}</div>
-<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="step graph">
+<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" style="max-width:100%;height:auto" viewBox="0 0 ${width} ${height}" role="img" aria-label="step graph">
 <defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#6b7480"/></marker></defs>
 ${edges.join('\n')}
 ${boxes.join('\n')}

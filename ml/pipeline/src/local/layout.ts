@@ -11,6 +11,8 @@ export interface GraphNode {
   upstream: { name: string; branch?: 'if' | 'else' }[];
   /** The upstream step drawn as this one's parent in the terminal tree (the latest to finish). */
   parent?: string;
+  /** Upstream steps not already reached through another upstream step (the edges worth drawing). */
+  direct: string[];
 }
 
 /** The step graph laid out in layers (upstream first), for the terminal tree and the page's SVG. */
@@ -18,6 +20,7 @@ export function layoutGraph(definition: PipelineDefinition, order: readonly stri
   const owners = branchOwners(definition);
   const nodes = new Map<string, GraphNode>();
   const rows = new Map<number, number>();
+  const ancestors = new Map<string, Set<string>>();
   for (const name of order) {
     const step = definition.steps.find((s) => s.name === name);
     if (!step) continue;
@@ -27,7 +30,11 @@ export function layoutGraph(definition: PipelineDefinition, order: readonly stri
     const row = rows.get(depth) ?? 0;
     rows.set(depth, row + 1);
     const parent = [...upstream].sort((a, b) => order.indexOf(b.name) - order.indexOf(a.name))[0]?.name;
-    nodes.set(name, { name, depth, row, upstream, ...(parent ? { parent } : {}) });
+    const mine = new Set<string>();
+    for (const u of upstream) for (const a of [u.name, ...(ancestors.get(u.name) ?? [])]) mine.add(a);
+    ancestors.set(name, mine);
+    const direct = upstream.filter((u) => !upstream.some((w) => w.name !== u.name && ancestors.get(w.name)?.has(u.name))).map((u) => u.name);
+    nodes.set(name, { name, depth, row, upstream, direct, ...(parent ? { parent } : {}) });
   }
   return [...nodes.values()];
 }
