@@ -37,3 +37,29 @@ export { placeDefinition, INLINE_DEFINITION_LIMIT_BYTES, type DefinitionPlacemen
 export { startPipelineExecution, upsertPipeline, type UpsertResult } from './remote/sagemaker-pipeline.js';
 export { runCommand, USAGE, UsageError, type CommandIo } from './commands.js';
 export { deployedModel, type DeployedLookup, type DeployedModel } from './start-context.js';
+export {
+  LocalExecutor,
+  RetryRefusedError,
+  CACHE_PREFIX,
+  EXECUTION_ID,
+  EXECUTIONS_PREFIX,
+  EXECUTION_STATUSES,
+  STEP_STATUSES,
+  effectiveRecord,
+  executionPage,
+  executionPageKey,
+  executionRecordKey,
+  executionRecordSchema,
+  listExecutions,
+  readExecution,
+  stepLogKey,
+  stepOutputKey,
+  codeVersion,
+  quickFingerprint,
+  type ExecutionRecord,
+  type ExecutionStatus,
+  type ExecutionView,
+  type ExecutorOptions,
+  type StepRecord,
+  type StepStatus,
+} from './local/index.js';
