@@ -148,6 +148,7 @@ describe('the local executor (npm run pipeline -- run)', () => {
     expect(r.steps.RegisterModel!.status).toBe('skipped');
     expect(r.registered).toBeUndefined();
     expect(await registry().list('flower-classifier')).toEqual(before);
+    await rm(confusable, { recursive: true, force: true });
   }, 60_000);
 
   it('Ctrl-C marks the execution interrupted; retry resumes it, reusing the finished Train', async () => {
@@ -218,9 +219,9 @@ describe('the local executor (npm run pipeline -- run)', () => {
   it.skipIf(!hasModelAt(MODEL_DIR))('approval=Approved deploys the registered version into a running endpoint, whose /models then names it', async () => {
     const token = 'pipeline-test-token';
     const endpoint = spawnService('endpoint', { MODEL_DIR, ADMIN_TOKEN: token });
+    const deployDir = await mkdtemp(join(tmpdir(), 'petal-pipeline-deployments-'));
     try {
       const url = await endpoint.ready();
-      const deployDir = await mkdtemp(join(tmpdir(), 'petal-pipeline-deployments-'));
       const run = await cli(params(data, ['approval=Approved', 'seed=45']), { ...env, PETAL_ENDPOINT_URL: url, ADMIN_TOKEN: token, PETAL_DEPLOY_DIR: deployDir }).done;
       expect(run.code, run.stdout + run.stderr).toBe(0);
       const r = await record(executionId(run.stdout)!);
@@ -234,6 +235,7 @@ describe('the local executor (npm run pipeline -- run)', () => {
       expect(models.model).toMatchObject({ name: 'flower-classifier', version: String(version) });
     } finally {
       await endpoint.stop();
+      await rm(deployDir, { recursive: true, force: true });
     }
   }, 180_000);
 });
