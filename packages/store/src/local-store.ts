@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { checkKey, checkLockName, checkPrefix, joinKey } from './keys.js';
 import { withFileLock } from './local-lock.js';
 import { parseJsonObject } from './json.js';
-import { LOCKS_PREFIX, StoreNotFoundError, type ArtifactStore, type LockOptions } from './store.js';
+import { LOCKS_PREFIX, StoreNotFoundError, copyPrefixToDir, type ArtifactStore, type LockOptions } from './store.js';
 
 /** Temp files carry this marker so `list` never shows a write in progress (or one a crash left behind). */
 const TEMP_MARKER = '.petal-tmp-';
@@ -99,12 +99,8 @@ export class LocalStore implements ArtifactStore {
     return localPath;
   }
 
-  async getDir(prefix: string, localDir: string): Promise<string> {
-    const base = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
-    const keys = await this.list(base);
-    if (keys.length === 0) throw new StoreNotFoundError(this.uri(prefix));
-    for (const key of keys) await this.getFile(key, join(localDir, ...key.slice(base.length).split('/')));
-    return localDir;
+  getDir(prefix: string, localDir: string): Promise<string> {
+    return copyPrefixToDir(this, prefix, localDir);
   }
 
   async readJson<T>(key: string, schema: z.ZodType<T>): Promise<T | undefined> {

@@ -22,6 +22,7 @@ import {
   LOCKS_PREFIX,
   LockTimeoutError,
   StoreNotFoundError,
+  copyPrefixToDir,
   describeOwner,
   type ArtifactStore,
   type LockOptions,
@@ -113,12 +114,8 @@ export class S3Store implements ArtifactStore {
     return localPath;
   }
 
-  async getDir(prefix: string, localDir: string): Promise<string> {
-    const base = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
-    const keys = await this.list(base);
-    if (keys.length === 0) throw new StoreNotFoundError(this.uri(prefix));
-    for (const key of keys) await this.getFile(key, join(localDir, ...key.slice(base.length).split('/')));
-    return localDir;
+  getDir(prefix: string, localDir: string): Promise<string> {
+    return copyPrefixToDir(this, prefix, localDir);
   }
 
   async readJson<T>(key: string, schema: z.ZodType<T>): Promise<T | undefined> {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { z } from 'zod';
 
 /**
@@ -57,6 +58,18 @@ export const DEFAULT_LOCK_STALE_MS = 120_000;
 
 /** Where lock objects live, inside the store root; `list` leaves this prefix out. */
 export const LOCKS_PREFIX = '.locks/';
+
+/**
+ * `getDir` for any backend: every object under `prefix` into `localDir`, keeping the key's folders below
+ * the prefix. Both backends share it so a folder comes back the same from disk and from S3.
+ */
+export async function copyPrefixToDir(store: ArtifactStore, prefix: string, localDir: string): Promise<string> {
+  const base = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+  const keys = await store.list(base);
+  if (keys.length === 0) throw new StoreNotFoundError(store.uri(prefix));
+  for (const key of keys) await store.getFile(key, join(localDir, ...key.slice(base.length).split('/')));
+  return localDir;
+}
 
 export class StoreNotFoundError extends Error {
   constructor(readonly uri: string) {
