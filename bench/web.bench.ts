@@ -67,6 +67,7 @@ export async function run(): Promise<BenchSection[]> {
     lang: 'en',
     elapsedMs: 0,
     confident: true,
+    verdict: 'flower',
   };
   was.post('/classify/image', async (req) => {
     await (await req.file())?.toBuffer();

@@ -60,5 +60,7 @@ export function buildAnswer(
     lang,
     elapsedMs: Math.round(elapsedMs * 10) / 10,
     confident,
+    // Without an out-of-scope score the probabilities are all there is: never `unknown`.
+    verdict: confident ? 'flower' : 'unsure',
   };
 }

@@ -21,6 +21,7 @@ const answer = {
   lang: 'en',
   elapsedMs: 12.5,
   confident: true,
+  verdict: 'flower',
 };
 
 describe('contract checks', () => {

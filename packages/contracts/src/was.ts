@@ -28,6 +28,16 @@ export type ClassifyResult = z.infer<typeof classifyResultSchema>;
 
 export const TOP_CANDIDATES = 3;
 
+/**
+ * What the answer means: `flower`, a known flower said with confidence; `unsure`, probably one of the known
+ * flowers but not certainly; `unknown`, not one of the flowers this model knows (the answer then names no
+ * flower as the answer). Models without an out-of-scope calibration decide from the probabilities alone,
+ * so they never say `unknown`.
+ */
+export const VERDICTS = ['flower', 'unsure', 'unknown'] as const;
+export const verdictSchema = z.enum(VERDICTS);
+export type Verdict = z.infer<typeof verdictSchema>;
+
 /** `POST /classify/image` (WAS, relayed unchanged by the web BFF). */
 export const classifyAnswerSchema = z.object({
   result: classifyResultSchema,
@@ -36,6 +46,7 @@ export const classifyAnswerSchema = z.object({
   lang: langSchema,
   elapsedMs: z.number().check(z.nonnegative()),
   confident: describe(z.boolean(), 'False when the top probability is under the service’s confidence threshold'),
+  verdict: describe(verdictSchema, 'flower: a known flower, said with confidence; unsure: probably a known flower; unknown: not one of the flowers the model knows'),
 });
 export type ClassifyAnswer = z.infer<typeof classifyAnswerSchema>;
 

@@ -40,6 +40,7 @@ const bellflower = (acc: number, confident: boolean): ClassifyAnswer => ({
   lang: 'en',
   elapsedMs: 21,
   confident,
+  verdict: confident ? 'flower' : 'unsure',
 });
 
 const passThrough = async (blob: Blob, fileName: string) => ({ blob, fileName, downscaled: false });

@@ -59,6 +59,7 @@ async function startStandInWas(options: { readyNamesModel?: boolean } = {}) {
       lang: req.headers['accept-language']?.startsWith('ko') ? 'ko' : 'en',
       elapsedMs: 12,
       confident: true,
+      verdict: 'flower',
     };
     // A WAS that drifted from the contract: a percentage string where a probability belongs.
     if (mode === 'drifted') return { ...answer, result: { ...answer.result, acc: '91%' } };

@@ -10,6 +10,7 @@ const response: ClassifyAnswer = {
   lang: 'en',
   elapsedMs: 9,
   confident: true,
+  verdict: 'flower',
 };
 
 describe('classifier state machine', () => {

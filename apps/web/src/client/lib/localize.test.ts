@@ -14,6 +14,7 @@ describe('answers follow the chosen language without a new request', () => {
     lang: 'en',
     elapsedMs: 9,
     confident: true,
+    verdict: 'flower',
   };
 
   it('re-localizes names and description from the catalog, keeps unknown flowers as sent', () => {
