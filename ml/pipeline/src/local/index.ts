@@ -23,4 +23,5 @@ export {
 export { codeVersion, quickFingerprint, durationMs } from './fingerprint.js';
 export { executionPage } from './html.js';
 export { drawExecution, executionsTable, stepTable, terminalView } from './terminal.js';
-export { ExecutionOutcomeError, listLocal, retryLocal, runLocal, showLocal, type LocalIo } from './local-commands.js';
+export { ExecutionOutcomeError, listLocal, resolveRunParameters, retryLocal, runLocal, showLocal, type LocalIo } from './local-commands.js';
+export { layoutGraph, type GraphNode } from './layout.js';

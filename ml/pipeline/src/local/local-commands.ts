@@ -5,7 +5,7 @@ import { repoPath } from '@petal/stack';
 import { openStore, storeRootFromEnv, type ArtifactStore } from '@petal/store';
 import type { PipelineDefinition } from '../definition.js';
 import { MODEL_PACKAGE_GROUP } from '../flower-pipeline.js';
-import { ParameterError, parseParameterAssignments, resolveParameters, type StartContext } from '../parameters.js';
+import { ParameterError, parseParameterAssignments, resolveParameters, type ParameterValue, type StartContext } from '../parameters.js';
 import { deployedModel } from '../start-context.js';
 import { LocalExecutor, RetryRefusedError } from './executor.js';
 import { EXECUTION_ID, executionRecordKey, listExecutions, readExecution, type ExecutionRecord } from './record.js';
@@ -72,11 +72,18 @@ function conclude(io: LocalIo, record: ExecutionRecord, view: { stop(): void }):
   throw new ExecutionOutcomeError(`execution ${record.id} ${record.status}${record.message ? `: ${record.message}` : ''}`, code);
 }
 
-/** `pipeline run [--param name=value …]`. */
-export async function runLocal(io: LocalIo, definition: PipelineDefinition, assignments: readonly string[]): Promise<ExecutionRecord> {
-  const given = parseParameterAssignments(assignments);
-  const store = storeOf(io);
-  const registry = registryOf(io);
+/**
+ * One execution's parameter values from `name=value` assignments, as `pipeline run` resolves them: the
+ * shared data set when none is named, deployed-accuracy from the registry, relative data paths from
+ * `io.cwd`. The web console starts runs with the same values.
+ */
+export async function resolveRunParameters(
+  io: Pick<LocalIo, 'env' | 'gitCommit' | 'cwd'>,
+  definition: PipelineDefinition,
+  given: Readonly<Record<string, unknown>>,
+  registry: ModelRegistry,
+  note: (line: string) => void = () => undefined,
+): Promise<Record<string, ParameterValue>> {
   const context: StartContext = {};
   // Outside a git checkout the registered version says so rather than refusing to run.
   context.gitCommit = io.gitCommit() ?? 'unknown';
@@ -85,10 +92,10 @@ export async function runLocal(io: LocalIo, definition: PipelineDefinition, assi
   if (given['deployed-accuracy'] === undefined && definition.parameters.some((p) => p.name === 'deployed-accuracy')) {
     const deployed = await deployedModel(registry, MODEL_PACKAGE_GROUP);
     context.deployedAccuracy = deployed?.accuracy ?? 0;
-    io.stdout(
+    note(
       deployed
-        ? `deployed-accuracy ${deployed.accuracy}: ${MODEL_PACKAGE_GROUP} version ${deployed.version} is deployed\n`
-        : `deployed-accuracy 0: no ${MODEL_PACKAGE_GROUP} version is deployed\n`,
+        ? `deployed-accuracy ${deployed.accuracy}: ${MODEL_PACKAGE_GROUP} version ${deployed.version} is deployed`
+        : `deployed-accuracy 0: no ${MODEL_PACKAGE_GROUP} version is deployed`,
     );
   }
   if (given.data === undefined && context.data === undefined && definition.parameters.some((p) => p.name === 'data')) {
@@ -100,6 +107,14 @@ export async function runLocal(io: LocalIo, definition: PipelineDefinition, assi
     if (!existsSync(data)) throw new ParameterError(`parameter data: ${data} does not exist`);
     parameters.data = data;
   }
+  return parameters;
+}
+
+/** `pipeline run [--param name=value …]`. */
+export async function runLocal(io: LocalIo, definition: PipelineDefinition, assignments: readonly string[]): Promise<ExecutionRecord> {
+  const store = storeOf(io);
+  const registry = registryOf(io);
+  const parameters = await resolveRunParameters(io, definition, parseParameterAssignments(assignments), registry, (line) => io.stdout(`${line}\n`));
   const { exec, view } = executor(io, definition, store, registry);
   const record = await withSignals(exec, () => exec.start(parameters));
   conclude(io, record, view);
