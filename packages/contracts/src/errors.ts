@@ -91,8 +91,28 @@ export const WAS_ERRORS = defineErrors({
 /**
  * The web tier's own errors (the BFF). The browser also receives every WAS error, relayed as it came.
  */
+/**
+ * The MLOps console's API (`/api/console/*` on the web origin). Part of WEB_ERRORS; kept apart so the
+ * classifier page, which never calls the console, does not have to map them.
+ */
+export const CONSOLE_ERRORS = defineErrors({
+  CONSOLE_UNAUTHORIZED: { status: 401, message: 'this console action needs the admin token' },
+  CONSOLE_ACTIONS_OFF: { status: 403, message: 'console actions are turned off on this server (no admin token is configured)' },
+  CONSOLE_EXECUTION_NOT_FOUND: { status: 404, message: 'no such pipeline execution' },
+  CONSOLE_LOG_NOT_FOUND: { status: 404, message: 'this step has no log' },
+  CONSOLE_VERSION_NOT_FOUND: { status: 404, message: 'no such model version' },
+  CONSOLE_REPORT_NOT_FOUND: { status: 404, message: 'this version has no evaluation report' },
+  CONSOLE_INVALID_PARAMETERS: { status: 400, message: 'the pipeline parameters are not valid' },
+  CONSOLE_INVALID_TRANSITION: { status: 409, message: 'the version cannot move to that approval status' },
+  CONSOLE_NOT_APPROVED: { status: 409, message: 'only an Approved version can be deployed' },
+  CONSOLE_BUSY: { status: 409, message: 'another deployment is in progress; try again when it has finished' },
+  CONSOLE_NO_DEPLOYER: { status: 503, message: 'no deployer is configured, so versions cannot be deployed from here' },
+  CONSOLE_UNAVAILABLE: { status: 503, message: 'the console cannot reach the pipeline store or the model registry' },
+});
+
 export const WEB_ERRORS = defineErrors({
   ...COMMON_ERRORS,
+  ...CONSOLE_ERRORS,
   /** A 4xx from the WAS without the contract's error body: the status is kept, the body replaced. */
   UPSTREAM_ERROR: { status: 400, message: 'the classification service refused the request' },
   BAD_GATEWAY: { status: 502, message: 'the classification service answered in a way the web tier cannot use' },
@@ -105,8 +125,9 @@ export type CommonErrorCode = keyof typeof COMMON_ERRORS;
 export type EndpointErrorCode = keyof typeof ENDPOINT_ERRORS;
 export type WasErrorCode = keyof typeof WAS_ERRORS;
 export type WebErrorCode = keyof typeof WEB_ERRORS;
-/** Every code a browser can see from the web origin: the BFF's own and the WAS's, relayed. */
-export type BrowserErrorCode = WasErrorCode | WebErrorCode;
+export type ConsoleErrorCode = keyof typeof CONSOLE_ERRORS;
+/** Every code the classifier page can see from the web origin: the BFF's own and the WAS's, relayed (not the console's). */
+export type BrowserErrorCode = WasErrorCode | Exclude<WebErrorCode, ConsoleErrorCode>;
 
 /** Whether `code` is one the given catalog declares (for reading an error body from a neighbour). */
 export function isCatalogCode<C extends ErrorCatalog>(catalog: C, code: unknown): code is keyof C & string {

@@ -5,5 +5,6 @@ export { modelIdentitySchema, type ModelIdentity } from './model-identity.js';
 export * from './endpoint.js';
 export * from './was.js';
 export * from './web.js';
+export * from './console.js';
 export { checkContract, parseContract, describeIssues, ContractViolation, type ContractCheck } from './validate.js';
 export { jsonSchemaOf } from './json-schema.js';
