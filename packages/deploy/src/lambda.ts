@@ -20,7 +20,7 @@ import {
   type ModelRegistry,
 } from '@petal/registry';
 import { z } from 'zod';
-import { sagemakerDeployConfig } from './config.js';
+import { sagemakerDeployConfig } from './sagemaker-config.js';
 import { SageMakerDeployer, type SageMakerDeployConfig } from './sagemaker-deployer.js';
 
 /** What the pipeline's Deploy step sends (its `Arguments`). */

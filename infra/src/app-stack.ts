@@ -1,0 +1,226 @@
+import { Aws, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { PetalConfig } from './config.js';
+import { NAMES, PORTS, sagemakerArn } from './names.js';
+
+export interface AppStackProps extends StackProps {
+  config: PetalConfig;
+  vpc: ec2.IVpc;
+}
+
+interface ServiceSpec {
+  key: 'web' | 'was';
+  serviceName: string;
+  port: number;
+  cpu: number;
+  memoryMiB: number;
+  desiredCount: number;
+  loadBalancer: elbv2.ApplicationLoadBalancer;
+  targetGroupName: string;
+  securityGroup: ec2.SecurityGroup;
+  environment: Record<string, string>;
+  taskRole: iam.Role;
+}
+
+/**
+ * The two services on ECS Fargate: the web tier behind the internet-facing ALB, the WAS behind an
+ * internal one. The security groups form one chain (internet → web ALB :80 → web tasks :8000 → WAS ALB
+ * :80 → WAS tasks :8081) and the WAS may call the one SageMaker endpoint.
+ */
+export class AppStack extends Stack {
+  readonly cluster: ecs.Cluster;
+  readonly services: Record<'web' | 'was', ecs.FargateService>;
+  readonly webAlb: elbv2.ApplicationLoadBalancer;
+  readonly wasAlb: elbv2.ApplicationLoadBalancer;
+  readonly groups: { webAlb: ec2.SecurityGroup; webTasks: ec2.SecurityGroup; wasAlb: ec2.SecurityGroup; wasTasks: ec2.SecurityGroup };
+
+  constructor(scope: Construct, id: string, props: AppStackProps) {
+    super(scope, id, props);
+    const { config, vpc } = props;
+
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      clusterName: NAMES.cluster,
+      vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
+
+    // ---- the security-group chain; no group allows all outbound, so each hop is written down ----
+    const group = (id: string, description: string) => new ec2.SecurityGroup(this, id, { vpc, description, allowAllOutbound: false });
+    const webAlbSg = group('WebAlbSg', 'app-web-alb: HTTP(S) from the internet');
+    const webTasksSg = group('WebTasksSg', 'app-web-service tasks: 8000 from the web ALB');
+    const wasAlbSg = group('WasAlbSg', 'app-was-alb: 80 from the web tasks');
+    const wasTasksSg = group('WasTasksSg', 'app-was-service tasks: 8081 from the WAS ALB');
+    this.groups = { webAlb: webAlbSg, webTasks: webTasksSg, wasAlb: wasAlbSg, wasTasks: wasTasksSg };
+
+    webAlbSg.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'HTTP from the internet');
+    if (config.certificateArn) webAlbSg.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS from the internet');
+    Validations.of(webAlbSg).acknowledge({ id: 'AwsSolutions-EC23', reason: 'The internet-facing web ALB is the one public entry point; everything behind it admits only the previous hop.' });
+    webAlbSg.addEgressRule(webTasksSg, ec2.Port.tcp(PORTS.web), 'to the web tasks');
+    webTasksSg.addIngressRule(webAlbSg, ec2.Port.tcp(PORTS.web), 'from the web ALB');
+    webTasksSg.addEgressRule(wasAlbSg, ec2.Port.tcp(80), 'to the WAS ALB');
+    wasAlbSg.addIngressRule(webTasksSg, ec2.Port.tcp(80), 'from the web tasks');
+    wasAlbSg.addEgressRule(wasTasksSg, ec2.Port.tcp(PORTS.was), 'to the WAS tasks');
+    wasTasksSg.addIngressRule(wasAlbSg, ec2.Port.tcp(PORTS.was), 'from the WAS ALB');
+    // Image pulls, logs and (for the WAS) SageMaker Runtime go over HTTPS to AWS endpoints, in the VPC or through NAT.
+    for (const tasks of [webTasksSg, wasTasksSg]) tasks.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs (ECR, CloudWatch Logs, SageMaker Runtime)');
+
+    // ---- load balancers ----
+    this.webAlb = new elbv2.ApplicationLoadBalancer(this, 'WebAlb', {
+      loadBalancerName: NAMES.webAlb,
+      vpc,
+      internetFacing: true,
+      securityGroup: webAlbSg,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      dropInvalidHeaderFields: true,
+    });
+    this.wasAlb = new elbv2.ApplicationLoadBalancer(this, 'WasAlb', {
+      loadBalancerName: NAMES.wasAlb,
+      vpc,
+      internetFacing: false,
+      securityGroup: wasAlbSg,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      dropInvalidHeaderFields: true,
+    });
+    for (const alb of [this.webAlb, this.wasAlb]) {
+      Validations.of(alb).acknowledge({
+        id: 'AwsSolutions-ELB2',
+        reason: 'ALB access logging needs the region at synthesis (its log-delivery principal differs by region) and this app is environment-agnostic; requests are traced in the services’ own logs.',
+      });
+    }
+
+    // ---- roles ----
+    const webTaskRole = new iam.Role(this, 'WebTaskRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'), description: 'app-web-service tasks: no AWS calls' });
+    const wasTaskRole = new iam.Role(this, 'WasTaskRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'), description: 'app-was-service tasks: invoke the image-classifier endpoint' });
+    wasTaskRole.addToPolicy(new iam.PolicyStatement({ actions: ['sagemaker:InvokeEndpoint'], resources: [sagemakerArn(this, 'endpoint', NAMES.endpoint)] }));
+
+    const wasUrl = `http://${this.wasAlb.loadBalancerDnsName}`;
+    const specs: ServiceSpec[] = [
+      {
+        key: 'web',
+        serviceName: NAMES.webService,
+        port: PORTS.web,
+        cpu: 512,
+        memoryMiB: 1024,
+        desiredCount: config.webDesiredCount,
+        loadBalancer: this.webAlb,
+        targetGroupName: NAMES.webTargetGroup,
+        securityGroup: webTasksSg,
+        environment: { PORT: String(PORTS.web), HOST: '0.0.0.0', WAS_URL: wasUrl },
+        taskRole: webTaskRole,
+      },
+      {
+        key: 'was',
+        serviceName: NAMES.wasService,
+        port: PORTS.was,
+        cpu: 1024,
+        memoryMiB: 3072,
+        desiredCount: config.wasDesiredCount,
+        loadBalancer: this.wasAlb,
+        targetGroupName: NAMES.wasTargetGroup,
+        securityGroup: wasTasksSg,
+        environment: { PORT: String(PORTS.was), HOST: '0.0.0.0', SAGEMAKER_ENDPOINT_NAME: NAMES.endpoint, AWS_REGION: Aws.REGION },
+        taskRole: wasTaskRole,
+      },
+    ];
+
+    const services = {} as Record<'web' | 'was', ecs.FargateService>;
+    for (const spec of specs) services[spec.key] = this.service(spec, config);
+    this.services = services;
+
+    if (config.certificateArn) {
+      const certificate = acm.Certificate.fromCertificateArn(this, 'Certificate', config.certificateArn);
+      this.webAlb.addListener('Https', {
+        port: 443,
+        protocol: elbv2.ApplicationProtocol.HTTPS,
+        certificates: [certificate],
+        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+        open: false,
+        defaultTargetGroups: [this.webTargetGroup!],
+      });
+    }
+  }
+
+  private webTargetGroup: elbv2.ApplicationTargetGroup | undefined;
+
+  private service(spec: ServiceSpec, config: PetalConfig): ecs.FargateService {
+    const id = spec.key === 'web' ? 'Web' : 'Was';
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: logs.RetentionDays.ONE_WEEK, removalPolicy: RemovalPolicy.DESTROY });
+    const taskDefinition = new ecs.FargateTaskDefinition(this, `${id}Task`, {
+      cpu: spec.cpu,
+      memoryLimitMiB: spec.memoryMiB,
+      taskRole: spec.taskRole,
+      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+    });
+    const repository = ecr.Repository.fromRepositoryName(this, `${id}Repository`, NAMES.repositories[spec.key]);
+    taskDefinition.addContainer(spec.key, {
+      image: ecs.ContainerImage.fromEcrRepository(repository, config.imageTag),
+      portMappings: [{ containerPort: spec.port }],
+      environment: spec.environment,
+      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: spec.key }),
+      readonlyRootFilesystem: true,
+      // The images run as the `node` user already; this makes ECS refuse a root image.
+      user: '1000',
+    });
+    Validations.of(taskDefinition).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason: 'The variables are ports, a host, an endpoint name, a region and an internal URL: no secrets.',
+    });
+    const executionRole = taskDefinition.obtainExecutionRole();
+    Validations.of(executionRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ecr:GetAuthorizationToken takes no resource; the image pulls themselves are limited to the service’s repository.',
+    });
+
+    const listener = spec.loadBalancer.addListener('Http', { port: 80, protocol: elbv2.ApplicationProtocol.HTTP, open: false });
+    const targetGroup = new elbv2.ApplicationTargetGroup(this, `${id}TargetGroup`, {
+      targetGroupName: spec.targetGroupName,
+      vpc: this.cluster.vpc,
+      port: spec.port,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targetType: elbv2.TargetType.IP,
+      healthCheck: { path: '/health', port: String(spec.port), healthyHttpCodes: '200', interval: Duration.seconds(15), timeout: Duration.seconds(5), healthyThresholdCount: 2, unhealthyThresholdCount: 3 },
+      deregistrationDelay: Duration.seconds(30),
+    });
+    listener.addTargetGroups(`${id}Default`, { targetGroups: [targetGroup] });
+    if (spec.key === 'web') this.webTargetGroup = targetGroup;
+
+    // A failed deployment is stopped by either signal: tasks that never get healthy (circuit breaker) or healthy tasks answering 5xx (alarm).
+    const deploymentAlarm = new cloudwatch.Alarm(this, `${id}Target5xxAlarm`, {
+      alarmName: `${spec.serviceName}-target-5xx`,
+      alarmDescription: `${spec.serviceName} answers 5xx: rolls an ECS deployment back`,
+      metric: targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(1), statistic: 'Sum' }),
+      threshold: 5,
+      evaluationPeriods: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const service = new ecs.FargateService(this, `${id}Service`, {
+      serviceName: spec.serviceName,
+      cluster: this.cluster,
+      taskDefinition,
+      desiredCount: spec.desiredCount,
+      assignPublicIp: false,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [spec.securityGroup],
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      circuitBreaker: { enable: true, rollback: true },
+      deploymentAlarms: { alarmNames: [deploymentAlarm.alarmName], behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM },
+      healthCheckGracePeriod: Duration.seconds(60),
+    });
+    service.attachToApplicationTargetGroup(targetGroup);
+
+    const scaling = service.autoScaleTaskCount({ minCapacity: config.minTasks, maxCapacity: config.maxTasks });
+    scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 70, scaleInCooldown: Duration.seconds(300), scaleOutCooldown: Duration.seconds(300) });
+    return service;
+  }
+}
