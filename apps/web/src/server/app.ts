@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { metricPrefix, petalService, serverOptions } from '@petal/service-kit';
 import type { WebConfig } from './config.js';
+import { registerConsole } from './console/index.js';
 import { registerProxyRoutes, type ModelSightings } from './proxy-routes.js';
 import { registerSecurityHeaders } from './security.js';
 import { registerStaticUi } from './static-ui.js';
@@ -43,6 +44,7 @@ export async function buildApp(config: WebConfig, options: BuildOptions = {}): P
   const sightings: ModelSightings = { last: null };
   registerStatusRoute(app, config, upstream, VERSION, sightings);
   await app.register(async (scope) => registerProxyRoutes(scope, config, upstream, sightings));
+  await registerConsole(app, { clientDir: config.CLIENT_DIR });
   await registerStaticUi(app, config.CLIENT_DIR);
   return app;
 }
