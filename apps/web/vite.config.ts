@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defaultClientConditions, defineConfig } from 'vite';
+import { precompress, serviceWorker } from './scripts/vite-plugins.js';
 
 const bff = process.env.WEB_BFF_URL ?? 'http://127.0.0.1:8000';
 
@@ -9,14 +10,16 @@ const bff = process.env.WEB_BFF_URL ?? 'http://127.0.0.1:8000';
 export default defineConfig({
   root: fileURLToPath(new URL('./src/client', import.meta.url)),
   publicDir: fileURLToPath(new URL('./public', import.meta.url)),
-  plugins: [react()],
+  plugins: [react(), serviceWorker(fileURLToPath(new URL('./scripts/sw-template.js', import.meta.url))), precompress()],
   // Workspace packages (the flower catalog) are bundled from their TypeScript sources.
   resolve: { conditions: ['source', ...defaultClientConditions] },
   build: {
     outDir: fileURLToPath(new URL('./dist/client', import.meta.url)),
     emptyOutDir: true,
     target: 'es2022',
-    sourcemap: true,
+    // Maps are written for whoever debugs a deploy, but the script does not point to them and the BFF
+    // does not serve them (static-ui.ts): the source stays off the public site.
+    sourcemap: 'hidden',
     // Everything is a file of its own: no inlined data: URLs that the CSP would have to allow for scripts.
     assetsInlineLimit: 0,
   },

@@ -46,10 +46,21 @@ const bellflower = (acc: number, confident: boolean): ClassifyAnswer => ({
 const passThrough = async (blob: Blob, fileName: string) => ({ blob, fileName, downscaled: false });
 const noThumb = async () => 'data:image/jpeg;base64,AAAA';
 
-function pickFile(name = 'garden.jpg', type = 'image/jpeg') {
+const withLabels = (labels = ['astilbe', 'bellflower', 'black_eyed_susan']): StatusAnswer => ({
+  web: { state: 'up', uptimeS: 5, version: '0.1.0' },
+  was: { state: 'up', ready: true },
+  endpoint: { state: 'up' },
+  model: { name: 'flower-classifier', version: '1.0.0', labels, source: 'endpoint' },
+  checkedAt: new Date().toISOString(),
+});
+
+/** Chooses a file; `drawn` plays the browser's part (happy-dom decodes no images): the preview loaded, or failed. */
+function pickFile(name = 'garden.jpg', type = 'image/jpeg', drawn: 'load' | 'error' | 'none' = 'load', bytes = 7) {
   const input = screen.getByTestId('file-input') as HTMLInputElement;
-  const file = new File([new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3])], name, { type });
+  const file = new File([new Uint8Array(bytes).fill(0xff)], name, { type });
   fireEvent.change(input, { target: { files: [file] } });
+  if (drawn === 'load') fireEvent.load(screen.getByTestId('preview'));
+  if (drawn === 'error') fireEvent.error(screen.getByTestId('preview'));
   return file;
 }
 
@@ -61,15 +72,22 @@ describe('the classifier UI', () => {
   });
   afterEach(() => cleanup());
 
-  it('walks idle → preview → busy → result, with the answer announced and kept in the history', async () => {
-    const { api, calls } = controllableApi();
+  it('walks idle → preview → busy → result: the known flowers, focus on Identify then on the answer, the photo beside it', async () => {
+    const { api, calls } = controllableApi(withLabels());
     render(<App api={api} languages={['en-US']} prepare={passThrough} thumbnail={noThumb} />);
-    expect(screen.getByTestId('placeholder')).toBeTruthy();
+    expect(screen.getAllByRole('heading', { level: 1 })).toHaveLength(1);
+    // The first screen lists the model's classes (from /api/status), each a one-click sample.
+    const known = await screen.findByTestId('known');
+    expect(within(known).getByRole('heading').textContent).toBe('Petal knows 3 flowers');
+    expect(within(known).getAllByTestId('known-flower').map((li) => li.textContent)).toEqual(['Astilbe', 'Bellflower', 'Black-eyed Susan']);
+    expect(within(known).getByTestId('sample-astilbe').getAttribute('aria-label')).toBe('Try with the sample picture of Astilbe');
     expect(screen.getByText('Photos you identify appear here until you close the tab.')).toBeTruthy();
 
     pickFile();
     const preview = screen.getByTestId('preview') as HTMLImageElement;
     expect(preview.alt).toBe('The chosen photo: garden.jpg');
+    expect(screen.getByTestId('placeholder')).toBeTruthy();
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId('classify')));
     fireEvent.click(screen.getByTestId('classify'));
     await waitFor(() => expect(calls).toHaveLength(1));
     expect(screen.getByTestId('busy').textContent).toContain('Identifying…');
@@ -79,12 +97,18 @@ describe('the classifier UI', () => {
 
     await act(async () => calls[0]!.resolve(bellflower(0.86, true)));
     const result = await screen.findByTestId('result');
-    expect(within(result).getByTestId('result-name').textContent).toBe('Bellflower');
-    expect(within(result).getAllByTestId('candidate')).toHaveLength(3);
+    const heading = within(result).getByTestId('result-name');
+    expect(heading.textContent).toBe('Bellflower');
+    await waitFor(() => expect(document.activeElement).toBe(heading));
+    // Announced once: by the focus move, with no live region around it to read it a second time.
+    expect(result.closest('[aria-live]')).toBeNull();
+    expect((within(result).getByTestId('result-photo') as HTMLImageElement).src).toBe(preview.src);
+    expect((within(result).getByTestId('result-reference') as HTMLImageElement).getAttribute('src')).toBe('/samples/bellflower.jpg');
+    // The other candidates, without the answer repeated as their first line.
+    expect(within(result).getAllByTestId('candidate').map((c) => c.textContent)).toEqual([expect.stringContaining('Astilbe'), expect.stringContaining('Black-eyed Susan')]);
     const meter = within(result).getAllByRole('meter')[0]!;
     expect(meter.getAttribute('aria-valuenow')).toBe('86');
     expect(meter.getAttribute('aria-valuetext')).toBe('86%');
-    expect(result.closest('[aria-live="polite"]')).toBeTruthy();
     expect(screen.queryByTestId('busy')).toBeNull();
 
     const items = await screen.findAllByTestId('recent-item');
@@ -100,6 +124,38 @@ describe('the classifier UI', () => {
     expect(screen.queryByTestId('result')).toBeNull();
   });
 
+  it('says honest percentages: >99% for a near-certain answer, <1% for a faint candidate', async () => {
+    const { api, calls } = controllableApi();
+    render(<App api={api} languages={['en']} prepare={passThrough} thumbnail={noThumb} />);
+    pickFile();
+    fireEvent.click(screen.getByTestId('classify'));
+    await waitFor(() => expect(calls).toHaveLength(1));
+    await act(async () => calls[0]!.resolve(bellflower(0.9995, true)));
+    const result = await screen.findByTestId('result');
+    const texts = within(result).getAllByRole('meter').map((m) => m.getAttribute('aria-valuetext'));
+    expect(texts).toEqual(['>99%', '<1%', '<1%']);
+    expect(result.textContent).not.toContain('100%');
+  });
+
+  it('names no flower for an `unknown` answer, and says how many flowers Petal knows', async () => {
+    const { api, calls } = controllableApi(withLabels());
+    render(<App api={api} languages={['en']} prepare={passThrough} thumbnail={noThumb} />);
+    await screen.findByTestId('known');
+    pickFile('cat.jpg');
+    fireEvent.click(screen.getByTestId('classify'));
+    await waitFor(() => expect(calls).toHaveLength(1));
+    await act(async () => calls[0]!.resolve({ ...bellflower(0.62, false), verdict: 'unknown' }));
+    const result = await screen.findByTestId('result');
+    expect(result.getAttribute('data-verdict')).toBe('unknown');
+    expect(within(result).getByTestId('result-name').textContent).toBe('This does not look like a flower Petal knows');
+    expect(result.textContent).toContain('It is not one of the 3 flowers Petal knows.');
+    expect(result.textContent).not.toContain('Bellflower');
+    expect(within(result).queryByTestId('result-reference')).toBeNull();
+    expect(within(result).queryAllByTestId('candidate')).toHaveLength(0);
+    const recent = await screen.findAllByTestId('recent-item');
+    expect(recent[0]!.textContent).toContain('Not a flower Petal knows');
+  });
+
   it('says "not sure" for a low-confidence answer', async () => {
     const { api, calls } = controllableApi();
     render(<App api={api} languages={['en']} prepare={passThrough} thumbnail={noThumb} />);
@@ -108,32 +164,68 @@ describe('the classifier UI', () => {
     await waitFor(() => expect(calls).toHaveLength(1));
     await act(async () => calls[0]!.resolve(bellflower(0.41, false)));
     const result = await screen.findByTestId('result');
-    expect(result.getAttribute('data-confident')).toBe('false');
-    expect(result.textContent).toContain('Not sure');
+    expect(result.getAttribute('data-verdict')).toBe('unsure');
+    expect(within(result).getByTestId('result-name').textContent).toBe('Not sure which flower this is');
     expect(result.textContent).toContain('It might be Bellflower, but the model is not confident.');
+    // Candidates as candidates: all of them, the likeliest first, none promoted to the answer.
+    expect(within(result).getByRole('heading', { level: 3 }).textContent).toBe('It could be');
+    expect(within(result).getAllByTestId('candidate')).toHaveLength(3);
+    expect(within(result).queryByTestId('result-reference')).toBeNull();
   });
 
-  it('explains API errors in the current language and retries the same photo', async () => {
+  it('explains API errors in the current language: a busy service in one sentence, Try again counting down, codes only in the details', async () => {
     const { api, calls } = controllableApi();
     render(<App api={api} languages={['ko-KR']} prepare={passThrough} thumbnail={noThumb} />);
     expect(document.documentElement.lang).toBe('ko');
-    pickFile('notes.txt', 'text/plain');
+    pickFile();
     fireEvent.click(screen.getByTestId('classify'));
     await waitFor(() => expect(calls).toHaveLength(1));
-    await act(async () => calls[0]!.reject(new ApiCallError({ kind: 'busy', status: 503, code: 'MODEL_BUSY', retryAfterS: 3 })));
+    await act(async () => calls[0]!.reject(new ApiCallError({ kind: 'busy', status: 503, code: 'MODEL_BUSY', serverMessage: 'queue full', retryAfterS: 2 })));
     const alert = await screen.findByRole('alert');
-    expect(alert.textContent).toContain('서비스가 바쁩니다');
-    expect(alert.textContent).toContain('3초 뒤에 다시 시도해 주세요.');
+    expect(alert.textContent).toBe('지금은 Petal이 바쁩니다.');
+    const retry = screen.getByTestId('retry') as HTMLButtonElement;
+    expect(retry.disabled).toBe(true);
+    expect(retry.textContent).toBe('다시 시도 (2)');
+    const notice = screen.getByTestId('error');
+    // The codes are kept for a bug report, behind a toggle, never in the sentence itself.
+    expect(within(notice).getByText('자세히').closest('details')).toBeTruthy();
+    expect(notice.querySelector('details')!.textContent).toContain('HTTP 503 · MODEL_BUSY · queue full');
+    expect(alert.textContent).not.toMatch(/503|MODEL_BUSY/);
 
     fireEvent.click(screen.getByTestId('lang-en'));
-    expect(screen.getByRole('alert').textContent).toContain('The service is busy');
-    fireEvent.click(within(screen.getByRole('alert')).getByRole('button', { name: 'Try again' }));
+    expect(screen.getByRole('alert').textContent).toBe('Petal is busy right now.');
+    await waitFor(() => expect((screen.getByTestId('retry') as HTMLButtonElement).disabled).toBe(false), { timeout: 4000 });
+    expect(screen.getByTestId('retry').textContent).toBe('Try again');
+    fireEvent.click(screen.getByTestId('retry'));
     await waitFor(() => expect(calls).toHaveLength(2));
     expect(calls[1]!.lang).toBe('en');
     await act(async () => calls[1]!.reject(new ApiCallError({ kind: 'not_image', status: 415 })));
     const notImage = await screen.findByRole('alert');
     expect(notImage.textContent).toContain('That file is not an image');
-    expect(within(notImage).queryByRole('button')).toBeNull();
+    expect(screen.queryByTestId('retry')).toBeNull();
+  });
+
+  it('refuses an empty file before any upload, and keeps nothing of it', async () => {
+    const { api, calls } = controllableApi();
+    render(<App api={api} languages={['en']} prepare={passThrough} thumbnail={noThumb} />);
+    pickFile('empty.jpg', 'image/jpeg', 'none', 0);
+    expect((await screen.findByRole('alert')).textContent).toContain('This file is empty');
+    expect(screen.queryByTestId('preview')).toBeNull();
+    expect(screen.queryByTestId('classify')).toBeNull();
+    expect(calls).toHaveLength(0);
+  });
+
+  it('does not offer a file the browser cannot draw for identification, and calls it not an image', async () => {
+    const { api, calls } = controllableApi();
+    render(<App api={api} languages={['en']} prepare={passThrough} thumbnail={noThumb} />);
+    pickFile('notes.txt', 'text/plain', 'none', 10 * 1024 * 1024);
+    // Not offered before the browser has drawn it, either.
+    expect(screen.queryByTestId('classify')).toBeNull();
+    fireEvent.error(screen.getByTestId('preview'));
+    expect((await screen.findByRole('alert')).textContent).toContain('That file is not an image');
+    expect(screen.getByTestId('not-previewable')).toBeTruthy();
+    expect(screen.queryByTestId('classify')).toBeNull();
+    expect(calls).toHaveLength(0);
   });
 
   it('refuses a photo too large to send without uploading it', async () => {
@@ -181,6 +273,8 @@ describe('the classifier UI', () => {
     expect(within(view).getByTestId('status-was').textContent).toContain('Degraded');
     expect(within(view).getByTestId('status-endpoint').textContent).toContain('Down');
     expect(within(view).getByTestId('status-model').textContent).toContain('94.3%');
+    expect(within(view).getByTestId('status-classes').textContent).toBe('a, b, c');
+    expect(screen.getAllByRole('heading', { level: 1 }).map((h) => h.textContent)).toEqual(['System status']);
     expect(screen.getByTestId('nav-status').getAttribute('aria-current')).toBe('page');
     cleanup();
     render(<App api={controllableApi(undefined).api} languages={['ko']} />);

@@ -9,6 +9,21 @@ import { I18nContext } from './i18n-context.js';
 
 type View = 'classify' | 'status';
 
+/** navigator.onLine, kept current: offline, the page still opens (from the service worker) but cannot identify. */
+function useOnline(): boolean {
+  const [online, setOnline] = useState(() => typeof navigator === 'undefined' || navigator.onLine !== false);
+  useEffect(() => {
+    const update = () => setOnline(navigator.onLine !== false);
+    window.addEventListener('online', update);
+    window.addEventListener('offline', update);
+    return () => {
+      window.removeEventListener('online', update);
+      window.removeEventListener('offline', update);
+    };
+  }, []);
+  return online;
+}
+
 /** Storage that may be missing or throw on access (privacy modes); the app works without it. */
 function storageOf(name: 'localStorage' | 'sessionStorage'): Storage | undefined {
   try {
@@ -50,6 +65,20 @@ export function App({ api, local = storageOf('localStorage'), session = storageO
     document.title = view === 'status' ? `${t.status.heading} · ${t.appName}` : `${t.appName} · ${t.nav.classify}`;
   }, [lang, view, t]);
 
+  // The flowers the loaded model knows, for the first screen. Read once: a page that cannot learn them
+  // still works, it only does not list them.
+  const [labels, setLabels] = useState<readonly string[] | undefined>(undefined);
+  useEffect(() => {
+    const controller = new AbortController();
+    client.status(controller.signal).then(
+      (status) => setLabels(status.model?.labels),
+      () => undefined,
+    );
+    return () => controller.abort();
+  }, [client]);
+
+  const online = useOnline();
+
   useEffect(() => {
     const onHash = () => setView(viewFromHash());
     window.addEventListener('hashchange', onHash);
@@ -61,7 +90,7 @@ export function App({ api, local = storageOf('localStorage'), session = storageO
   return (
     <I18nContext.Provider value={i18n}>
       <a className="skip-link" href="#main">
-        {lang === 'ko' ? '본문으로 건너뛰기' : 'Skip to content'}
+        {t.skip}
       </a>
       <header className="site-header">
         <div className="site-header__inner">
@@ -87,10 +116,19 @@ export function App({ api, local = storageOf('localStorage'), session = storageO
         </div>
       </header>
       <main id="main" className="main" tabIndex={-1}>
+        {!online && (
+          <p className="notice notice--offline" role="status" data-testid="offline">
+            {t.offline}
+          </p>
+        )}
+        {/* One h1 for whichever view shows. */}
+        <h1 className="page-title" data-testid="page-title">
+          {view === 'status' ? t.status.heading : t.title}
+        </h1>
         {/* Kept mounted while the status view shows, so the chosen photo and answer survive a look at it. */}
         <div hidden={view !== 'classify'}>
           <p className="tagline">{t.tagline}</p>
-          <ClassifyView api={client} session={session} {...(prepare ? { prepare } : {})} {...(thumbnail ? { thumbnail } : {})} />
+          <ClassifyView api={client} session={session} labels={labels} {...(prepare ? { prepare } : {})} {...(thumbnail ? { thumbnail } : {})} />
         </div>
         {view === 'status' && <StatusView api={client} />}
       </main>

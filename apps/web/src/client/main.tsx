@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
@@ -10,3 +11,11 @@ createRoot(root).render(
     <App />
   </StrictMode>,
 );
+
+// The service worker keeps the shell so the page opens offline. Production builds only: in development
+// it would serve yesterday's modules over Vite's.
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  window.addEventListener('load', () => {
+    navigator.serviceWorker.register('/sw.js').catch(() => undefined);
+  });
+}

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WEB_ERRORS, errorBody } from '@petal/contracts';
 
 /** Vite content-hashes everything under /assets, so those bytes never change under their name. */
@@ -11,6 +11,19 @@ const REVALIDATE = 'no-cache';
 
 export function cacheControlFor(urlPath: string): string {
   return urlPath.startsWith('/assets/') ? IMMUTABLE : REVALIDATE;
+}
+
+/**
+ * Source maps stay on disk for whoever debugs a deploy but are never served: they would publish the
+ * source. Also the build's precompressed copies are only sent through content negotiation, never by name.
+ */
+export function isServable(urlPath: string): boolean {
+  return !/\.(map|br|gz)$/i.test(urlPath);
+}
+
+/** A person's browser asks for a page (Accept: text/html); API clients get the JSON error instead. */
+function wantsPage(request: FastifyRequest): boolean {
+  return (request.method === 'GET' || request.method === 'HEAD') && (request.headers.accept ?? '').includes('text/html');
 }
 
 /** Serves the production build of the UI; answers a clear 503 when it has not been built. */
@@ -26,11 +39,25 @@ export async function registerStaticUi(app: FastifyInstance, clientDir: string):
     root: clientDir,
     prefix: '/',
     index: ['index.html'],
+    // The build writes .br and .gz beside each text file (vite-plugins.ts); the one the browser accepts is
+    // sent with Content-Encoding, and Vary: Accept-Encoding on every such answer.
+    preCompressed: true,
+    allowedPath: (pathName) => isServable(pathName),
     cacheControl: false, // set below per file, not one max-age for all
     setHeaders(reply, filePath) {
-      const urlPath = filePath.slice(clientDir.length).replaceAll('\\', '/');
+      const urlPath = filePath.slice(clientDir.length).replaceAll('\\', '/').replace(/\.(br|gz)$/, '');
       reply.header('cache-control', cacheControlFor(urlPath));
     },
   });
+
+  // Unknown addresses typed or followed by a person get a page of ours with a way back, not a JSON body.
+  const notFoundPage = existsSync(join(clientDir, '404.html')) ? readFileSync(join(clientDir, '404.html')) : undefined;
+  if (notFoundPage) {
+    app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload) => {
+      if (reply.statusCode !== 404 || !wantsPage(request)) return payload;
+      reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', REVALIDATE).removeHeader('content-length');
+      return notFoundPage;
+    });
+  }
   return true;
 }

@@ -6,8 +6,10 @@ import { DOWNSCALE, makeThumbnail, prepareUpload } from '../lib/downscale.js';
 import { localizeResponse } from '../lib/localize.js';
 import { addRecent, clearRecent, loadRecent, type RecentEntry } from '../lib/recent-history.js';
 import { useI18n } from '../i18n-context.js';
+import { sampleFile } from '../lib/samples.js';
 import { firstFile, ImagePicker } from './ImagePicker.js';
 import { ErrorNotice } from './ErrorNotice.js';
+import { KnownFlowers } from './KnownFlowers.js';
 import { PreviewPane } from './PreviewPane.js';
 import { RecentList } from './RecentList.js';
 import { ResultCard } from './ResultCard.js';
@@ -18,13 +20,15 @@ export interface ClassifyViewProps {
   session: Storage | undefined;
   prepare?: typeof prepareUpload;
   thumbnail?: typeof makeThumbnail;
+  /** The loaded model's label keys, when the page could learn them. */
+  labels?: readonly string[] | undefined;
 }
 
 function newId(): string {
   return typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
 }
 
-export function ClassifyView({ api, session, prepare = prepareUpload, thumbnail = makeThumbnail }: ClassifyViewProps) {
+export function ClassifyView({ api, session, prepare = prepareUpload, thumbnail = makeThumbnail, labels }: ClassifyViewProps) {
   const { t, lang } = useI18n();
   const [state, dispatch] = useReducer(classifierReducer, initialClassifierState);
   const [recent, setRecent] = useState<RecentEntry[]>(() => loadRecent(session));
@@ -42,10 +46,16 @@ export function ClassifyView({ api, session, prepare = prepareUpload, thumbnail 
     if (previous && previous !== image?.previewUrl) URL.revokeObjectURL(previous);
   }, [image]);
 
-  const choose = useCallback((file: File) => {
+  const choose = useCallback((file: File): ChosenImage | undefined => {
     inflight.current?.abort();
+    // Caught here, before any upload: an empty file has no picture to show or send.
+    if (file.size === 0) {
+      dispatch({ type: 'rejected', failure: { kind: 'empty' } });
+      return undefined;
+    }
     const chosen: ChosenImage = { file, fileName: file.name || 'photo', previewUrl: URL.createObjectURL(file) };
     dispatch({ type: 'select', image: chosen });
+    return chosen;
   }, []);
 
   const clear = useCallback(() => {
@@ -75,8 +85,7 @@ export function ClassifyView({ api, session, prepare = prepareUpload, thumbnail 
     };
   }, [choose]);
 
-  const classify = useCallback(async () => {
-    if (!image || busy) return;
+  const classifyImage = useCallback(async (image: ChosenImage) => {
     attemptSeq.current += 1;
     const attempt = attemptSeq.current;
     const controller = new AbortController();
@@ -99,6 +108,7 @@ export function ClassifyView({ api, session, prepare = prepareUpload, thumbnail 
           ...(thumb ? { thumb } : {}),
           result: { no: response.result.no, name: response.result.name, acc: response.result.acc },
           confident: response.confident,
+          verdict: response.verdict,
           top: response.top.slice(0, 3),
         }),
       );
@@ -107,24 +117,50 @@ export function ClassifyView({ api, session, prepare = prepareUpload, thumbnail 
       const failure: ApiFailure = err instanceof ApiCallError ? err.failure : { kind: 'unknown' };
       dispatch({ type: 'failed', attempt, failure });
     }
-  }, [api, busy, image, lang, prepare, session, thumbnail]);
+  }, [api, lang, prepare, session, thumbnail]);
+
+  const classify = useCallback(() => {
+    if (image && !busy) void classifyImage(image);
+  }, [busy, classifyImage, image]);
+
+  // A sample goes through exactly the path of a person's own photo, and is identified at once: one click.
+  const sampleAbort = useRef<AbortController | undefined>(undefined);
+  const trySample = useCallback(
+    async (key: string) => {
+      sampleAbort.current?.abort();
+      const controller = new AbortController();
+      sampleAbort.current = controller;
+      try {
+        const chosen = choose(await sampleFile(key, controller.signal));
+        if (chosen) await classifyImage(chosen);
+      } catch {
+        if (!controller.signal.aborted) dispatch({ type: 'rejected', failure: { kind: 'network' } });
+      }
+    },
+    [choose, classifyImage],
+  );
 
   useEffect(() => () => inflight.current?.abort(), []);
 
-  // On a phone the answer lands below the photo; bring it into view rather than leave it off-screen.
+  // On a phone the answer lands below the photo. Focus moves to its heading, which brings it into view
+  // and has a screen reader read it once, as the new place on the page (no live region repeats it).
   const answerRef = useRef<HTMLElement>(null);
-  const answered = state.phase === 'result' || state.phase === 'error';
+  const resultHeading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
-    const el = answerRef.current;
-    if (!answered || !el || typeof el.scrollIntoView !== 'function') return;
-    const rect = el.getBoundingClientRect();
-    if (rect.top >= 0 && rect.top < window.innerHeight - 120) return;
-    const reduce = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
-    el.scrollIntoView({ block: 'start', behavior: reduce ? 'auto' : 'smooth' });
-  }, [answered, state]);
+    if (state.phase === 'result') resultHeading.current?.focus();
+    else if (state.phase === 'error') {
+      const el = answerRef.current;
+      if (!el || typeof el.scrollIntoView !== 'function') return;
+      const rect = el.getBoundingClientRect();
+      if (rect.top >= 0 && rect.top < window.innerHeight - 120) return;
+      const reduce = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
+      el.scrollIntoView({ block: 'start', behavior: reduce ? 'auto' : 'smooth' });
+    }
+  }, [state]);
 
   const shown = useMemo(() => (state.phase === 'result' ? localizeResponse(state.response, lang) : undefined), [state, lang]);
 
+  const idle = state.phase === 'idle' || (state.phase === 'error' && !state.image);
   return (
     <div className="classify-layout">
       <section className="card picker-card" aria-labelledby="picker-heading">
@@ -132,43 +168,49 @@ export function ClassifyView({ api, session, prepare = prepareUpload, thumbnail 
         {image ? (
           <>
             <PreviewPane
+              key={image.previewUrl}
               image={image}
               busy={busy}
               onClear={clear}
               // After an answer the photo has been judged: the next step is another photo (or the error's
               // own "try again"), not the same request again.
-              {...(state.phase === 'selected' || busy ? { onClassify: () => void classify() } : {})}
+              {...(state.phase === 'selected' || busy ? { onClassify: classify } : {})}
+              onUnpreviewable={() => dispatch({ type: 'rejected', image, failure: { kind: 'not_image' } })}
+              focusClassify={state.phase === 'selected'}
             />
             <ImagePicker onPick={choose} disabled={busy} compact />
           </>
         ) : (
           <ImagePicker onPick={choose} />
         )}
+        {state.phase === 'error' && !state.image && <ErrorNotice failure={state.failure} />}
       </section>
 
-      <section className="card answer-card" aria-labelledby="answer-heading" aria-busy={busy} ref={answerRef}>
-        <h2 id="answer-heading" className="visually-hidden">
-          {t.result.heading}
-        </h2>
-        <div aria-live="polite" aria-atomic="true" className="answer-live">
-          {shown && <ResultCard response={shown} />}
+      {!idle && (
+        <section className="card answer-card" aria-labelledby="answer-heading" aria-busy={busy} ref={answerRef}>
+          <h2 id="answer-heading" className="visually-hidden">
+            {t.result.heading}
+          </h2>
+          {shown && <ResultCard response={shown} photoUrl={image?.previewUrl} knownCount={labels?.length} headingRef={resultHeading} />}
           {busy && (
             <div className="answer-placeholder answer-placeholder--busy" data-testid="busy">
               <span className="bloom" aria-hidden="true">
                 <FlowerMark size={56} />
               </span>
-              <p>{t.classify.busy}</p>
+              <p role="status">{t.classify.busy}</p>
             </div>
           )}
-        </div>
-        {state.phase === 'error' && <ErrorNotice failure={state.failure} {...(state.image ? { onRetry: () => void classify() } : {})} />}
-        {(state.phase === 'idle' || state.phase === 'selected') && (
-          <div className="answer-placeholder" data-testid="placeholder">
-            <FlowerMark size={56} />
-            <p>{t.result.placeholder}</p>
-          </div>
-        )}
-      </section>
+          {state.phase === 'error' && state.image && <ErrorNotice failure={state.failure} onRetry={classify} />}
+          {state.phase === 'selected' && (
+            <div className="answer-placeholder" data-testid="placeholder">
+              <FlowerMark size={56} />
+              <p>{t.result.placeholder}</p>
+            </div>
+          )}
+        </section>
+      )}
+
+      {labels && labels.length > 0 && <KnownFlowers labels={labels} onTry={(key) => void trySample(key)} disabled={busy} wide={!idle} />}
 
       <RecentList entries={recent} onClear={() => setRecent(clearRecent(session))} />
     </div>

@@ -1,4 +1,4 @@
-import { formatPercent } from '../lib/i18n.js';
+import { formatConfidence } from '../lib/i18n.js';
 import { useI18n } from '../i18n-context.js';
 
 /**
@@ -8,7 +8,7 @@ import { useI18n } from '../i18n-context.js';
 export function ConfidenceBar({ value, label, tone = 'primary', small = false }: { value: number; label: string; tone?: 'primary' | 'muted' | 'warn'; small?: boolean }) {
   const { lang } = useI18n();
   const clamped = Math.min(1, Math.max(0, value));
-  const text = formatPercent(clamped, lang);
+  const text = formatConfidence(clamped, lang);
   return (
     <div className={`meter${small ? ' meter--small' : ''}`}>
       <div

@@ -1,5 +1,6 @@
-import { useRef, useState, type ChangeEvent, type DragEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type ChangeEvent, type DragEvent } from 'react';
 import { useI18n } from '../i18n-context.js';
+import { CameraDialog } from './CameraDialog.js';
 import { CameraIcon, ImageIcon, UploadIcon } from './icons.js';
 
 export interface ImagePickerProps {
@@ -24,14 +25,51 @@ export function firstFile(list: FileList | DataTransferItemList | null | undefin
   return files.find((f) => f.type.startsWith('image/')) ?? files[0];
 }
 
+type Camera = 'yes' | 'no' | 'unknown';
+
 /**
- * Camera, file chooser and drag-and-drop. The inputs are visually hidden inside their labels, so the
+ * Whether this device has a camera the page may use: `unknown` where the browser will not say (no
+ * mediaDevices outside a secure context), where a phone's file input may still offer its camera.
+ */
+function useCamera(): Camera {
+  const [camera, setCamera] = useState<Camera>('unknown');
+  useEffect(() => {
+    const devices = typeof navigator === 'undefined' ? undefined : navigator.mediaDevices;
+    if (!devices?.enumerateDevices || !devices.getUserMedia) return;
+    let live = true;
+    devices.enumerateDevices().then(
+      (list) => live && setCamera(list.some((d) => d.kind === 'videoinput') ? 'yes' : 'no'),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  return camera;
+}
+
+/**
+ * Camera, file chooser and drag-and-drop. With a camera, "Take a photo" opens it in the page and is the
+ * main button; without one it is not offered, and where the browser cannot tell, it is a plain file input
+ * with `capture` (phones open their camera for it) beside "Choose a file", which leads. The inputs are visually hidden inside their labels, so the
  * labels look like buttons while keyboard and screen-reader users reach real file inputs.
  */
 export function ImagePicker({ onPick, disabled = false, compact = false }: ImagePickerProps) {
   const { t } = useI18n();
   const [dragging, setDragging] = useState(false);
   const depth = useRef(0);
+  const camera = useCamera();
+  const [shooting, setShooting] = useState(false);
+  const [cameraFailed, setCameraFailed] = useState(false);
+  const captureInput = useRef<HTMLInputElement>(null);
+  const closeCamera = useCallback((failed: boolean) => {
+    setShooting(false);
+    if (failed) {
+      setCameraFailed(true);
+      // Denied or busy: the device's own picker may still reach a camera.
+      captureInput.current?.click();
+    }
+  }, []);
 
   const onChange = (event: ChangeEvent<HTMLInputElement>) => {
     const file = firstFile(event.target.files);
@@ -71,17 +109,34 @@ export function ImagePicker({ onPick, disabled = false, compact = false }: Image
         </span>
       )}
       <div className="picker-buttons">
-        <label className={`btn btn--primary${disabled ? ' btn--disabled' : ''}`}>
-          <input type="file" accept="image/*" capture="environment" className="visually-hidden" onChange={onChange} disabled={disabled} data-testid="camera-input" />
-          <CameraIcon />
-          <span>{t.picker.takePhoto}</span>
-        </label>
-        <label className={`btn btn--secondary${disabled ? ' btn--disabled' : ''}`}>
+        {camera === 'yes' && (
+          <button type="button" className="btn btn--primary" onClick={() => setShooting(true)} disabled={disabled} data-testid="camera-open">
+            <CameraIcon />
+            <span>{t.picker.takePhoto}</span>
+          </button>
+        )}
+        <label className={`btn ${camera === 'yes' ? 'btn--secondary' : 'btn--primary'}${disabled ? ' btn--disabled' : ''}`}>
           <input type="file" accept="image/*" className="visually-hidden" onChange={onChange} disabled={disabled} data-testid="file-input" />
           <ImageIcon />
           <span>{t.picker.chooseFile}</span>
         </label>
+        {/* Kept in the page (hidden when a camera is known) as the fallback when getUserMedia is refused. */}
+        <label className={`btn btn--secondary${disabled ? ' btn--disabled' : ''}`} hidden={camera !== 'unknown'}>
+          <input ref={captureInput} type="file" accept="image/*" capture="environment" className="visually-hidden" onChange={onChange} disabled={disabled} data-testid="camera-input" />
+          <CameraIcon />
+          <span>{t.picker.takePhoto}</span>
+        </label>
       </div>
+      {cameraFailed && <p className="dropzone__hint" role="status">{t.camera.failed}</p>}
+      {shooting && (
+        <CameraDialog
+          onClose={closeCamera}
+          onShot={(file) => {
+            setShooting(false);
+            onPick(file);
+          }}
+        />
+      )}
       <p className="dropzone__hint">{dragging ? t.picker.dropHere : t.picker.dropHint}</p>
       {!compact && <p className="dropzone__hint dropzone__hint--small">{t.picker.pasteHint}</p>}
     </div>

@@ -1,4 +1,4 @@
-import { formatPercent, formatTime } from '../lib/i18n.js';
+import { formatConfidence, formatTime } from '../lib/i18n.js';
 import { flowerName } from '../lib/localize.js';
 import type { RecentEntry } from '../lib/recent-history.js';
 import { useI18n } from '../i18n-context.js';
@@ -21,7 +21,8 @@ export function RecentList({ entries, onClear }: { entries: RecentEntry[]; onCle
       ) : (
         <ul className="recent__list">
           {entries.map((e) => {
-            const name = flowerName(e.result.no, e.result.name, lang);
+            // An out-of-scope answer names no flower, here as on the result card.
+            const name = e.verdict === 'unknown' ? t.result.unknownTitle : flowerName(e.result.no, e.result.name, lang);
             return (
               <li key={e.id} className="recent__item" data-testid="recent-item">
                 {e.thumb ? (
@@ -34,8 +35,9 @@ export function RecentList({ entries, onClear }: { entries: RecentEntry[]; onCle
                 <span className="recent__text">
                   <span className="recent__name">{name}</span>
                   <span className="recent__meta">
-                    {formatPercent(e.result.acc, lang)}
-                    {!e.confident && ` · ${t.recent.notSure}`} · <time dateTime={new Date(e.at).toISOString()}>{formatTime(e.at, lang)}</time>
+                    {e.verdict !== 'unknown' && `${formatConfidence(e.result.acc, lang)} · `}
+                    {e.verdict === 'unsure' || (e.verdict === undefined && !e.confident) ? `${t.recent.notSure} · ` : ''}
+                    <time dateTime={new Date(e.at).toISOString()}>{formatTime(e.at, lang)}</time>
                   </span>
                 </span>
               </li>

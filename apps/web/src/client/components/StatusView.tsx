@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { flowerByKey } from '@petal/catalog';
 import type { ComponentStatus, StatusAnswer } from '@petal/contracts';
 import type { ApiClient } from '../lib/api-client.js';
 import { formatPercent, formatTime } from '../lib/i18n.js';
@@ -68,7 +69,7 @@ export function StatusView({ api }: { api: ApiClient }) {
   return (
     <section className="card status" aria-labelledby="status-heading" data-testid="status-view">
       <div className="card__header">
-        <h2 id="status-heading">{t.status.heading}</h2>
+        <h2 id="status-heading">{t.status.services}</h2>
         <button type="button" className="btn btn--secondary btn--small" onClick={() => void load()} disabled={loading} aria-busy={loading}>
           {loading && <Spinner />}
           {loading ? t.status.refreshing : t.status.refresh}
@@ -104,10 +105,16 @@ export function StatusView({ api }: { api: ApiClient }) {
                 </div>
               )}
               {model.labels && (
-                <div>
-                  <dt>{t.status.modelLabels}</dt>
-                  <dd>{model.labels.length}</dd>
-                </div>
+                <>
+                  <div>
+                    <dt>{t.status.modelLabels}</dt>
+                    <dd>{model.labels.length}</dd>
+                  </div>
+                  <div className="model-facts__wide">
+                    <dt>{t.status.modelClasses}</dt>
+                    <dd data-testid="status-classes">{model.labels.map((key) => flowerByKey(key)?.name[lang] ?? key).join(', ')}</dd>
+                  </div>
+                </>
               )}
             </dl>
           ) : (

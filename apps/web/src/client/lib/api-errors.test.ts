@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failureFromException, failureFromResponse, RETRYABLE } from './api-errors.js';
+import { failureFromException, failureFromResponse, RETRYABLE, WAIT_THEN_RETRY, type ErrorKind } from './api-errors.js';
 import { MESSAGES } from './messages.js';
 
 const body = (code: string, message = 'm') => ({ error: { code, message } });
@@ -13,7 +13,7 @@ describe('API error mapping', () => {
     [422, 'SOMETHING', 'unreadable'],
     [400, 'MISSING_FILE', 'missing_file'],
     [415, 'UNSUPPORTED_IMAGE_TYPE', 'not_image'],
-    [400, 'EMPTY_FILE', 'missing_file'],
+    [400, 'EMPTY_FILE', 'empty'],
     [503, 'ENDPOINT_UNAVAILABLE', 'unavailable'],
     [503, 'SHUTTING_DOWN', 'busy'],
     [429, 'RATE_LIMITED', 'rate_limited'],
@@ -54,7 +54,10 @@ describe('API error mapping', () => {
     for (const lang of ['ko', 'en'] as const) {
       for (const [kind, text] of Object.entries(MESSAGES[lang].errors)) {
         expect(text.title.length, `${lang}.${kind}`).toBeGreaterThan(3);
-        expect(text.hint.length, `${lang}.${kind}`).toBeGreaterThan(3);
+        // A busy or rate-limited service gets one sentence (its Try again counts down); the rest say what to do.
+        if (WAIT_THEN_RETRY.has(kind as ErrorKind)) expect(text.hint, `${lang}.${kind}`).toBe('');
+        else expect(text.hint.length, `${lang}.${kind}`).toBeGreaterThan(3);
+        expect(`${text.title} ${text.hint}`, `${lang}.${kind}`).not.toMatch(/HTTP|\b[45]\d\d\b|[A-Z]{3,}_[A-Z]/);
       }
     }
     expect(MESSAGES.en.errors.too_large.title).toBe('The photo is too large');

@@ -1,6 +1,7 @@
 import type { BrowserErrorCode } from '@petal/contracts/errors';
 
 export type ErrorKind =
+  | 'empty'
   | 'too_large'
   | 'not_image'
   | 'unreadable'
@@ -22,6 +23,11 @@ export interface ApiFailure {
   serverMessage?: string;
   retryAfterS?: number;
 }
+
+/** Kinds where the service asked for a moment: one sentence and a Try again that counts down. */
+export const WAIT_THEN_RETRY: ReadonlySet<ErrorKind> = new Set(['rate_limited', 'busy']);
+/** How long to count down when the service did not say (no Retry-After). */
+export const DEFAULT_WAIT_S = 5;
 
 /** Kinds worth a "try again" button: the same photo may well work a moment later. */
 export const RETRYABLE: ReadonlySet<ErrorKind> = new Set(['rate_limited', 'busy', 'timeout', 'unavailable', 'network', 'bad_response', 'unknown']);
@@ -46,7 +52,7 @@ const KIND_BY_CODE: Readonly<Record<BrowserErrorCode, ErrorKind>> = {
   INTERNAL_ERROR: 'unavailable',
   SHUTTING_DOWN: 'busy',
   MISSING_FILE: 'missing_file',
-  EMPTY_FILE: 'missing_file',
+  EMPTY_FILE: 'empty',
   UNEXPECTED_FIELD: 'missing_file',
   TOO_MANY_FILES: 'missing_file',
   TOO_MANY_PARTS: 'missing_file',

@@ -23,8 +23,11 @@ export type ClassifierAction =
   | { type: 'submit'; attempt: number }
   | { type: 'succeeded'; attempt: number; response: ClassifyAnswer }
   | { type: 'failed'; attempt: number; failure: ApiFailure }
-  /** An error found before any upload (file too large to send, say). */
-  | { type: 'rejected'; image: ChosenImage; failure: ApiFailure };
+  /**
+   * An error found before any upload (an empty file, one the browser cannot draw). Without `image` the file
+   * is not kept at all: there is nothing in it to show or send.
+   */
+  | { type: 'rejected'; image?: ChosenImage; failure: ApiFailure };
 
 export const initialClassifierState: ClassifierState = { phase: 'idle' };
 
@@ -39,7 +42,7 @@ export function classifierReducer(state: ClassifierState, action: ClassifierActi
     case 'clear':
       return { phase: 'idle' };
     case 'rejected':
-      return { phase: 'error', image: action.image, failure: action.failure };
+      return action.image ? { phase: 'error', image: action.image, failure: action.failure } : { phase: 'error', failure: action.failure };
     case 'submit': {
       if (state.phase === 'idle' || state.phase === 'busy') return state;
       if (state.phase === 'error' && !state.image) return state;

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { beforeEach, describe, expect, it } from 'vitest';
-import { detectLang, initialLang, LANG_STORAGE_KEY, messagesFor, rememberLang } from './i18n.js';
+import { detectLang, formatConfidence, initialLang, LANG_STORAGE_KEY, messagesFor, rememberLang } from './i18n.js';
 import { MESSAGES } from './messages.js';
 
 describe('language detection and persistence', () => {
@@ -47,5 +47,17 @@ describe('language detection and persistence', () => {
     expect(keys(MESSAGES.ko).sort()).toEqual(keys(MESSAGES.en).sort());
     expect(messagesFor('ko').classify.action).not.toBe(messagesFor('en').classify.action);
     expect(messagesFor('ko').errors.busy.title).toMatch(/[가-힣]/);
+  });
+});
+
+describe('formatConfidence', () => {
+  it('never claims certainty: >99% and <1% at the ends, whole percent between', () => {
+    expect(formatConfidence(0.99999, 'en')).toBe('>99%');
+    expect(formatConfidence(1, 'ko')).toBe('>99%');
+    expect(formatConfidence(0.99, 'en')).toBe('99%');
+    expect(formatConfidence(0.004, 'en')).toBe('<1%');
+    expect(formatConfidence(0, 'en')).toBe('<1%');
+    expect(formatConfidence(0.01, 'en')).toBe('1%');
+    expect(formatConfidence(0.8649, 'en')).toBe('86%');
   });
 });

@@ -52,6 +52,17 @@ export function formatPercent(p: number, lang: Lang): string {
   return new Intl.NumberFormat(lang === 'ko' ? 'ko-KR' : 'en-US', { style: 'percent', maximumFractionDigits: 1 }).format(p);
 }
 
+/**
+ * A probability as people should read it: whole percent, and never "100%" or "0%" for what a model only
+ * believes strongly (">99%", "<1%").
+ */
+export function formatConfidence(p: number, lang: Lang): string {
+  const fmt = (v: number) => new Intl.NumberFormat(lang === 'ko' ? 'ko-KR' : 'en-US', { style: 'percent', maximumFractionDigits: 0 }).format(v);
+  if (p > 0.99) return `>${fmt(0.99)}`;
+  if (p < 0.01) return `<${fmt(0.01)}`;
+  return fmt(Math.round(p * 100) / 100);
+}
+
 export function formatBytes(bytes: number, lang: Lang): string {
   const fmt = new Intl.NumberFormat(lang === 'ko' ? 'ko-KR' : 'en-US', { maximumFractionDigits: 1 });
   if (bytes < 1024) return `${fmt.format(bytes)} B`;

@@ -1,4 +1,4 @@
-import type { Candidate } from '@petal/contracts';
+import type { Candidate, Verdict } from '@petal/contracts';
 
 export const RECENT_STORAGE_KEY = 'petal.recent';
 export const RECENT_MAX = 12;
@@ -12,6 +12,8 @@ export interface RecentEntry {
   thumb?: string;
   result: { no: number; name: string; acc: number };
   confident: boolean;
+  /** Absent in entries kept by an earlier version of the page. */
+  verdict?: Verdict;
   top: Candidate[];
 }
 
@@ -28,6 +30,7 @@ function isEntry(v: unknown): v is RecentEntry {
     typeof e.result.name === 'string' &&
     typeof e.result.acc === 'number' &&
     typeof e.confident === 'boolean' &&
+    (e.verdict === undefined || e.verdict === 'flower' || e.verdict === 'unsure' || e.verdict === 'unknown') &&
     Array.isArray(e.top)
   );
 }
