@@ -6,15 +6,32 @@ import { createErrors } from '@petal/service-kit';
 const fail = createErrors(ENDPOINT_ERRORS);
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Whether the server listens on loopback only (its HOST), so nothing off this machine can reach it. */
+export const isLoopbackHost = (host: string): boolean => LOOPBACK.has(host) || host === 'localhost';
+
+/** The Host header's name without the port: `localhost:8080` → `localhost`, `[::1]:8080` → `[::1]`. */
+function hostName(header: string | undefined): string {
+  if (!header) return '';
+  return (header.startsWith('[') ? header.slice(0, header.indexOf(']') + 1) : header.split(':')[0]!).toLowerCase();
+}
 
 /**
- * Admin calls need `ADMIN_TOKEN` (as `Authorization: Bearer <token>` or `x-admin-token`); with no token
- * configured they are allowed only from loopback, i.e. from an operator on the same host.
+ * Admin calls need `ADMIN_TOKEN` (as `Authorization: Bearer <token>` or `x-admin-token`). With no token
+ * they are allowed only while the server listens on loopback, from loopback, with a loopback `Host`: a
+ * web page's script that reached the port through a rebound DNS name sends its own name as Host.
  */
-export function checkAdmin(request: FastifyRequest, token: string | undefined): void {
+export function checkAdmin(request: FastifyRequest, token: string | undefined, listenHost: string): void {
   if (token === undefined) {
+    if (!isLoopbackHost(listenHost)) {
+      throw fail('FORBIDDEN', 'admin calls need ADMIN_TOKEN when the endpoint listens beyond loopback');
+    }
     if (!LOOPBACK.has(request.socket.remoteAddress ?? '')) {
       throw fail('FORBIDDEN', 'admin calls are allowed only from loopback unless ADMIN_TOKEN is set');
+    }
+    if (!LOOPBACK_NAMES.has(hostName(request.headers.host))) {
+      throw fail('FORBIDDEN', 'admin calls without ADMIN_TOKEN must name a loopback Host (localhost, 127.0.0.1, [::1])');
     }
     return;
   }

@@ -9,6 +9,7 @@ import {
 import { loadModel } from '@petal/model';
 import { createErrors, petalService, serverOptions } from '@petal/service-kit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { basename } from 'node:path';
 import { Registry } from 'prom-client';
 import { checkAdmin } from './admin-auth.js';
 import type { EndpointConfig } from './config.js';
@@ -62,11 +63,16 @@ export function buildEndpoint(config: EndpointConfig, deps: EndpointDeps = {}): 
   );
   const invoker = new Invoker(host, queue, { maxInstances: config.maxInstances });
 
-  const status = (): EndpointPing => ({
-    status: host.ready ? 'ready' : host.state === 'failed' ? 'failed' : 'loading',
-    model: host.summary() ?? null,
-    ...(host.lastError ? { lastError: host.lastError } : {}),
-  });
+  // Public answers name the model, not where it lies on disk or what the loader said about it (paths,
+  // stack-ish texts): those go to the log. Only the admin swap answer carries the full location.
+  const status = (): EndpointPing => {
+    const summary = host.summary();
+    return {
+      status: host.ready ? 'ready' : host.state === 'failed' ? 'failed' : 'loading',
+      model: summary ? { ...summary, location: basename(summary.location) } : null,
+      ...(host.lastError ? { lastError: 'the model could not be loaded; the endpoint log says why' } : {}),
+    };
+  };
 
   // Routes are added in plugins registered after petalService, so its hooks (405 detection) see them.
   app.register(async (scope) => {
@@ -82,7 +88,7 @@ export function buildEndpoint(config: EndpointConfig, deps: EndpointDeps = {}): 
     }));
 
     scope.post('/admin/models', async (request, reply) => {
-      checkAdmin(request, config.adminToken);
+      checkAdmin(request, config.adminToken, config.host);
       const parsed = modelSwapRequestSchema.safeParse(request.body);
       if (!parsed.success) throw fail('VALIDATION_ERROR', 'the body must be {"modelDir": "<model dir or model.tar.gz>"}');
       const previous = host.summary();

@@ -35,8 +35,9 @@ const fail = createErrors(WAS_ERRORS);
 export async function buildApp(config: WasConfig, serverOverrides: FastifyServerOptions = {}): Promise<WasApp> {
   const app = Fastify(
     serverOptions('was', {
-      // Trust exactly as many X-Forwarded-For hops as there are proxies (ALB, web BFF), so rate limits key on the client.
-      trustProxy: (_address: string, hop: number) => hop < config.trustProxyHops,
+      // X-Forwarded-For counts only from the configured proxies (the web BFF, an internal ALB): request.ip is
+      // then the client they saw, and anyone else's header is ignored.
+      trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
       ...serverOverrides,
     }),
   );

@@ -1,7 +1,7 @@
 import { ConfigError, intVar, listVar, loadConfig, portVar } from '@petal/service-kit';
 import { z } from 'zod';
 
-const booleanVar = (fallback: boolean) =>
+const booleanVar = <F extends boolean | undefined>(fallback: F) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
     .optional()
@@ -40,11 +40,19 @@ const schema = z.object({
   CONFIDENCE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.6),
   MAX_UPLOAD_BYTES: intVar(6 * 1024 * 1024),
   CORS_ORIGINS: listVar([]),
+  /** Requests per client address per window: a backstop behind the web tier's own, tighter limits. */
   RATE_LIMIT_MAX: intVar(120),
   RATE_LIMIT_WINDOW_MS: intVar(60_000),
-  /** Trust X-Forwarded-For from this many proxy hops (the ALB, the web BFF) so rate limits key on the client. */
-  TRUST_PROXY_HOPS: intVar(0, 0),
-  DOCS_ENABLED: booleanVar(true),
+  /**
+   * Addresses or CIDRs of the proxies in front (the web BFF, an internal ALB) whose `X-Forwarded-For` names
+   * the client. Anyone else's header is ignored, so a client cannot choose its own rate-limit bucket.
+   */
+  TRUSTED_PROXIES: listVar([]),
+  /** Retired: a hop count trusts whatever the nearest client writes. */
+  TRUST_PROXY_HOPS: z.string().optional(),
+  NODE_ENV: z.string().optional(),
+  /** Swagger UI at /docs and /openapi.json; off by default when NODE_ENV=production. */
+  DOCS_ENABLED: booleanVar(undefined),
   SHUTDOWN_TIMEOUT_MS: intVar(15_000),
 });
 
@@ -70,7 +78,7 @@ export interface WasConfig {
   corsOrigins: string[];
   rateLimitMax: number;
   rateLimitWindowMs: number;
-  trustProxyHops: number;
+  trustedProxies: string[];
   docsEnabled: boolean;
   shutdownTimeoutMs: number;
 }
@@ -86,6 +94,11 @@ export function loadWasConfig(env: NodeJS.ProcessEnv = process.env): WasConfig {
       c.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
       c.AWS_WEB_IDENTITY_TOKEN_FILE,
   );
+  if (c.TRUST_PROXY_HOPS !== undefined) {
+    throw new ConfigError([
+      'TRUST_PROXY_HOPS: no longer read (it let any client pick its own address); list the proxies in front in TRUSTED_PROXIES (addresses or CIDRs)',
+    ]);
+  }
   if (c.ENDPOINT_RETRY_MAX_MS < c.ENDPOINT_RETRY_BASE_MS) {
     throw new ConfigError(['ENDPOINT_RETRY_MAX_MS: must be at least ENDPOINT_RETRY_BASE_MS']);
   }
@@ -110,8 +123,8 @@ export function loadWasConfig(env: NodeJS.ProcessEnv = process.env): WasConfig {
     corsOrigins: c.CORS_ORIGINS,
     rateLimitMax: c.RATE_LIMIT_MAX,
     rateLimitWindowMs: c.RATE_LIMIT_WINDOW_MS,
-    trustProxyHops: c.TRUST_PROXY_HOPS,
-    docsEnabled: c.DOCS_ENABLED,
+    trustedProxies: c.TRUSTED_PROXIES,
+    docsEnabled: c.DOCS_ENABLED ?? c.NODE_ENV !== 'production',
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
   };
 }

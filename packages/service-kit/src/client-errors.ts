@@ -22,6 +22,12 @@ const MESSAGES: Partial<Record<CommonErrorCode, string>> = {
 export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
   // A reset connection has no one left to answer.
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  // An answer already under way (a refusal whose body is being discarded) cannot get a second one.
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
   const code = codeFor(err);
   const { status } = COMMON_ERRORS[code];
   const body = JSON.stringify(errorBody(code, MESSAGES[code] ?? COMMON_ERRORS[code].message));

@@ -1,7 +1,8 @@
 export { HttpError, createErrors, errorBody, type ErrorBody, type ErrorOptions } from './errors.js';
 export { ConfigError, loadConfig, portVar, intVar, listVar } from './config.js';
 export { serverOptions, logFormat, REQUEST_ID_HEADER, type LogFormat } from './logger.js';
-export { registerHttpMetrics, type HttpMetrics } from './metrics.js';
+export { registerHttpMetrics, serveMetrics, type HttpMetrics } from './metrics.js';
+export { installRefusalDrain, DISCARD_LIMIT_BYTES } from './refusal-drain.js';
 export { installGracefulShutdown, type ShutdownOptions } from './shutdown.js';
 export { installErrorHandler } from './error-handler.js';
 export { clientErrorHandler } from './client-errors.js';

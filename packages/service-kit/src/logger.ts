@@ -1,4 +1,5 @@
-import { LogController, type FastifyServerOptions } from 'fastify';
+import { LogController, type FastifyHttpOptions } from 'fastify';
+import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { clientErrorHandler } from './client-errors.js';
 
@@ -21,7 +22,8 @@ export function logFormat(env: NodeJS.ProcessEnv = process.env, isTty = Boolean(
  * web → WAS → endpoint; Node-level client errors in the Petal error shape. Fastify's own 503 while
  * closing is off: `petalService` answers it in the error shape with `Retry-After`.
  */
-export function serverOptions(service: string, overrides: FastifyServerOptions = {}): FastifyServerOptions {
+export function serverOptions(service: string, overrides: FastifyHttpOptions<Server> = {}): FastifyHttpOptions<Server> {
+  const requestTimeout = overrides.requestTimeout ?? 60_000;
   const level = process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info');
   const pretty = logFormat() === 'pretty';
   return {
@@ -34,11 +36,16 @@ export function serverOptions(service: string, overrides: FastifyServerOptions =
     requestIdHeader: REQUEST_ID_HEADER,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     genReqId: () => randomUUID(),
-    connectionTimeout: 30_000,
+    // No idle-socket timeout: it would drop a stalled upload without a word. Node's requestTimeout (the
+    // whole request must arrive within it) answers 408 through clientErrorHandler instead, checked every
+    // second rather than Node's default 30 s.
+    connectionTimeout: 0,
     keepAliveTimeout: 65_000,
-    requestTimeout: 60_000,
+    requestTimeout,
     return503OnClosing: false,
     clientErrorHandler,
     ...overrides,
+    // Node misses a stalled body when headersTimeout exceeds requestTimeout, so it never does.
+    http: { connectionsCheckingInterval: 1_000, requestTimeout, headersTimeout: Math.min(requestTimeout, 60_000), ...overrides.http },
   };
 }

@@ -1,4 +1,6 @@
+import { errorBody } from '@petal/contracts';
 import type { FastifyInstance, FastifySchema } from 'fastify';
+import { createServer, type Server } from 'node:http';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface HttpMetrics {
@@ -11,7 +13,7 @@ export interface HttpMetrics {
  * A Prometheus registry with process metrics and per-route request counters/latency histograms, plus a
  * `GET /metrics` route. The route label is the route pattern, never the raw URL, so cardinality stays bounded.
  */
-export function registerHttpMetrics(app: FastifyInstance, prefix: string, registry = new Registry()): HttpMetrics {
+export function registerHttpMetrics(app: FastifyInstance, prefix: string, registry = new Registry(), { serveRoute = true } = {}): HttpMetrics {
   collectDefaultMetrics({ register: registry, prefix: `${prefix}_` });
   const labelNames = ['method', 'route', 'status'] as const;
   const requests = new Counter({
@@ -38,10 +40,32 @@ export function registerHttpMetrics(app: FastifyInstance, prefix: string, regist
 
   // `hide` is @fastify/swagger's schema extension (keeps /metrics out of API docs); cast so this package
   // does not need swagger's type augmentation to compile.
-  app.get('/metrics', { schema: { hide: true } as FastifySchema }, async (_request, reply) => {
+  if (serveRoute) app.get('/metrics', { schema: { hide: true } as FastifySchema }, async (_request, reply) => {
     reply.header('content-type', registry.contentType);
     return registry.metrics();
   });
 
   return { registry, requests, duration };
+}
+
+/**
+ * The registry on a port of its own (for a service whose own port is public): a plain HTTP server that
+ * answers `GET /metrics` and 404 otherwise. Listen on loopback or a private interface.
+ */
+export async function serveMetrics(registry: Registry, port: number, host = '127.0.0.1'): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(errorBody('NOT_FOUND', 'only GET /metrics here')));
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      () => res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(errorBody('INTERNAL_ERROR', 'metrics unavailable'))),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
 }

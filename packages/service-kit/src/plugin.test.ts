@@ -112,6 +112,39 @@ describe('petalService: every error in the contract shape', () => {
     expect(errorBodySchema.parse(bodyOf(answer)).error.code).toBe('REQUEST_TIMEOUT');
   });
 
+  it('408 in the error shape for an upload that stalls mid-body (not a silent drop)', async () => {
+    // Only the deadline is shortened; everything else is the services' own server options.
+    const { port } = await start({ requestTimeout: 300 });
+    const answer = await raw(port, 'POST /items/1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"a":');
+    expect(answer).toMatch(/^HTTP\/1.1 408/);
+    expect(errorBodySchema.parse(bodyOf(answer)).error.code).toBe('REQUEST_TIMEOUT');
+  });
+
+  it('a fetch client posting far more than the limit reads the 413 every time (no EPIPE)', async () => {
+    const { url } = await start();
+    const big = new Uint8Array(4 * 1024 * 1024).fill(0x20);
+    const outcomes: string[] = [];
+    for (let i = 0; i < 10; i += 1) {
+      try {
+        const res = await fetch(`${url}/items/1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+        outcomes.push(`${res.status} ${errorBodySchema.parse(await res.json()).error.code}`);
+      } catch (err) {
+        outcomes.push(String((err as { cause?: { code?: string } }).cause?.code ?? err));
+      }
+    }
+    expect(outcomes).toEqual(Array(10).fill('413 PAYLOAD_TOO_LARGE'));
+    // The connection that carried a refused body is still good for the next request.
+    expect((await fetch(`${url}/items/2`)).status).toBe(200);
+  });
+
+  it('a Content-Length beyond what it would read is refused at once and the connection closed', async () => {
+    const { port } = await start();
+    const answer = await raw(port, 'POST /items/1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n{');
+    expect(answer).toMatch(/^HTTP\/1.1 413/);
+    expect(answer.toLowerCase()).toContain('connection: close');
+    expect(errorBodySchema.parse(bodyOf(answer)).error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
   it('while draining: in-flight requests finish, new ones get 503 SHUTTING_DOWN with Retry-After', async () => {
     const { app: server, url } = await start({}, { preCloseDelayMs: 300 });
     const inFlight = fetch(`${url}/slow`).then(async (r) => ({ status: r.status, body: await r.json() }));

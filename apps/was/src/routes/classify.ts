@@ -15,6 +15,9 @@ export interface ClassifyRouteOptions {
   breakerCooldownMs: number;
 }
 
+/** Room for the multipart envelope (boundaries, part headers) around the largest image. */
+export const MULTIPART_ENVELOPE_BYTES = 64 * 1024;
+
 const retryAfterSeconds = (ms: number) => String(Math.max(1, Math.ceil(ms / 1000)));
 
 /** Endpoint failures as API errors: the client learns whose fault it was and whether to retry. */
@@ -50,6 +53,13 @@ export async function classifyRoutes(app: FastifyInstance, options: ClassifyRout
         consumes: ['multipart/form-data'],
         querystring: langQuery,
         response: { 200: classifyResponse, ...classifyErrors },
+      },
+      // A declared length beyond the limit is refused before a byte of the body is read (or waited for).
+      onRequest: async (request) => {
+        const declared = Number(request.headers['content-length']);
+        if (declared > options.maxUploadBytes + MULTIPART_ENVELOPE_BYTES) {
+          throw fail('FILE_TOO_LARGE', `the upload (${declared} bytes) is larger than the ${options.maxUploadBytes}-byte image limit`);
+        }
       },
     },
     async (request, reply) => {

@@ -4,6 +4,7 @@ import { metricPrefix, petalService, serverOptions } from '@petal/service-kit';
 import type { WebConfig } from './config.js';
 import { registerConsole } from './console/index.js';
 import { registerProxyRoutes, type ModelSightings } from './proxy-routes.js';
+import { registerClientLimits } from './rate-limits.js';
 import { registerSecurityHeaders } from './security.js';
 import { registerStaticUi } from './static-ui.js';
 import { registerStatusRoute } from './status-route.js';
@@ -34,9 +35,14 @@ export async function buildApp(config: WebConfig, options: BuildOptions = {}): P
       ...(options.logger === false ? { logger: false } : {}),
       // Leaves room for a slow phone upload plus the WAS's own deadline.
       requestTimeout: config.WAS_TIMEOUT_MS + 30_000,
+      // request.ip is the client: the socket's address, or the ALB's X-Forwarded-For entry when the socket
+      // is one of the configured proxies. The relay passes exactly that address on to the WAS.
+      trustProxy: config.TRUSTED_PROXIES.length > 0 ? config.TRUSTED_PROXIES : false,
     }),
   );
-  await app.register(petalService, { service: 'web' });
+  // This port is public: /metrics is served on METRICS_PORT instead (main.ts).
+  await app.register(petalService, { service: 'web', metricsRoute: false });
+  await registerClientLimits(app, config);
   const upstream = createUpstreamMetrics(app.httpMetrics.registry, metricPrefix('web'));
   await registerSecurityHeaders(app);
 

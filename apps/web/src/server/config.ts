@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { intVar, loadConfig, portVar } from '@petal/service-kit';
+import { intVar, listVar, loadConfig, portVar } from '@petal/service-kit';
 import { z } from 'zod';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,6 +29,19 @@ export const webConfigSchema = z.object({
   /** Classification can queue behind other requests at the endpoint; the WAS has its own, shorter timeout. */
   WAS_TIMEOUT_MS: intVar(30_000),
   STATUS_TIMEOUT_MS: intVar(2_000),
+  /**
+   * Addresses or CIDRs of the proxies in front of this server (the ALB) whose `X-Forwarded-For` names the
+   * client. Empty: the socket's address is the client. Nobody else's header is believed.
+   */
+  TRUSTED_PROXIES: listVar([]),
+  /** Classifications per client per window: a phone classifying a few photos a minute stays well inside. */
+  CLASSIFY_RATE_LIMIT_MAX: intVar(30),
+  /** Other API calls (the catalog, the status view) per client per window. */
+  RATE_LIMIT_MAX: intVar(300),
+  RATE_LIMIT_WINDOW_MS: intVar(60_000),
+  /** Prometheus `/metrics` on its own port (never on the public one); unset: not served. */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
 export type WebConfig = z.infer<typeof webConfigSchema> & { CLIENT_DIR: string };

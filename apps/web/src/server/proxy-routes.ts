@@ -14,8 +14,11 @@ import type { WebConfig } from './config.js';
 import { fromIdentity } from './model-info.js';
 import { UpstreamError, callUpstream, parseJson } from './upstream.js';
 import type { UpstreamMetrics } from './upstream-metrics.js';
+import { apiLimit, classifyLimit } from './rate-limits.js';
 
 const fail = createErrors(WEB_ERRORS);
+/** Seconds a browser waits before retrying when the WAS is unavailable and did not say. */
+const UNAVAILABLE_RETRY_AFTER_S = '5';
 
 /**
  * The model named in the latest classification answer. On AWS the web tier cannot reach the SageMaker
@@ -40,7 +43,13 @@ function abortOnDisconnect(reply: FastifyReply): AbortSignal {
 }
 
 function upstreamHeaders(request: FastifyRequest): Record<string, string> {
-  const headers: Record<string, string> = { [REQUEST_ID_HEADER]: request.id, accept: 'application/json' };
+  const headers: Record<string, string> = {
+    [REQUEST_ID_HEADER]: request.id,
+    accept: 'application/json',
+    // The client as this tier determined it, and nothing the client wrote: the WAS trusts this header
+    // from the BFF's address only, and keys its own rate limit on it.
+    'x-forwarded-for': request.ip,
+  };
   for (const name of FORWARDED_REQUEST_HEADERS) {
     const value = request.headers[name];
     if (typeof value === 'string') headers[name] = value;
@@ -87,6 +96,7 @@ async function relay<T>(
       ...(body ? { body } : {}),
       timeoutMs: config.WAS_TIMEOUT_MS,
       signal: abortOnDisconnect(reply),
+      retryOnce: true,
     });
     const json = parseJson(upstream.body);
     outcome = String(upstream.status);
@@ -97,8 +107,13 @@ async function relay<T>(
     }
     const ok = upstream.status >= 200 && upstream.status < 300;
     const checked = json === undefined ? { ok: false as const, problem: 'not JSON' } : checkContract<unknown>(ok ? answer : errorBodySchema, json);
+    // A 503 is always "come back shortly", whatever else the WAS said: never a 502.
+    if (upstream.status === 503 && !upstream.headers.get('retry-after')) reply.header('retry-after', UNAVAILABLE_RETRY_AFTER_S);
     if (!checked.ok) {
       app.log.warn({ status: upstream.status, path, requestId: request.id, problem: checked.problem }, 'WAS answered outside the contract');
+      if (upstream.status === 503) {
+        return reply.code(503).send(errorBody('UPSTREAM_UNAVAILABLE', WEB_ERRORS.UPSTREAM_UNAVAILABLE.message));
+      }
       const clientError = upstream.status >= 400 && upstream.status < 500;
       return reply
         .code(clientError ? upstream.status : WEB_ERRORS.BAD_GATEWAY.status)
@@ -147,7 +162,7 @@ export async function registerProxyRoutes(app: FastifyInstance, config: WebConfi
     throw err; // everything else: service-kit's handler in the parent scope
   });
 
-  app.post('/classify/image', async (request, reply) => {
+  app.post('/classify/image', { config: { rateLimit: classifyLimit(config) } }, async (request, reply) => {
     const contentType = request.headers['content-type'] ?? '';
     if (!Buffer.isBuffer(request.body) || !contentType.toLowerCase().startsWith('multipart/form-data')) {
       throw fail('UNSUPPORTED_MEDIA_TYPE', 'send the photo as multipart/form-data in the field "file"');
@@ -162,9 +177,9 @@ export async function registerProxyRoutes(app: FastifyInstance, config: WebConfi
     });
   });
 
-  app.get('/flowers', async (request, reply) => relay(app, config, metrics, request, reply, { path: '/flowers', answer: flowersAnswerSchema }));
+  app.get('/flowers', { config: { rateLimit: apiLimit(config) } }, async (request, reply) => relay(app, config, metrics, request, reply, { path: '/flowers', answer: flowersAnswerSchema }));
 
-  app.get<{ Params: { no: string } }>('/flowers/:no', async (request, reply) =>
+  app.get<{ Params: { no: string } }>('/flowers/:no', { config: { rateLimit: apiLimit(config) } }, async (request, reply) =>
     relay(app, config, metrics, request, reply, { path: `/flowers/${encodeURIComponent(request.params.no)}`, answer: flowerAnswerSchema }),
   );
 }

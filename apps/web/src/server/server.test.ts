@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClassifyAnswer, EndpointModels, EndpointPing, ErrorBody, FlowerAnswer, FlowersAnswer, WasReadiness } from '@petal/contracts';
+import { serveMetrics } from '@petal/service-kit';
 import { buildApp } from './app.js';
 import { loadWebConfig } from './config.js';
 
@@ -249,9 +250,14 @@ describe('web BFF against a stand-in WAS', () => {
     expect(status.model).toEqual({ name: 'flower-classifier', version: '3', source: 'was' });
   });
 
-  it('exposes Prometheus metrics including the upstream latency', async () => {
-    const res = await fetch(`${base}/metrics`);
+  it('serves Prometheus metrics (with the upstream latency) on a private port, never on the public one', async () => {
+    const publicAnswer = await fetch(`${base}/metrics`);
+    expect(publicAnswer.status).toBe(404);
+    const server = await serveMetrics(web.httpMetrics.registry, 0);
+    const { port } = server.address() as AddressInfo;
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`);
     const text = await res.text();
+    server.close();
     expect(text).toMatch(/petal_web_upstream_request_duration_seconds_count\{target="was",route="\/classify\/image",outcome="200"\} \d+/);
     expect(text).toMatch(/petal_web_upstream_request_duration_seconds_count\{target="was",route="\/classify\/image",outcome="timeout"\} 1/);
   });

@@ -4,6 +4,7 @@ import type { WebConfig } from './config.js';
 import { endpointStateFromPing, endpointStateFromReadiness, modelFromEndpoint, modelFromWasReadiness } from './model-info.js';
 import { UpstreamError, callUpstream, parseJson } from './upstream.js';
 import type { UpstreamMetrics } from './upstream-metrics.js';
+import { apiLimit } from './rate-limits.js';
 import type { ModelSightings } from './proxy-routes.js';
 
 interface Probe {
@@ -38,7 +39,7 @@ async function probe(service: string, url: string, timeoutMs: number, metrics: U
  */
 export function registerStatusRoute(app: FastifyInstance, config: WebConfig, metrics: UpstreamMetrics, version: string, sightings: ModelSightings) {
   const startedAt = Date.now();
-  app.get('/api/status', async (request, reply): Promise<StatusAnswer> => {
+  app.get('/api/status', { config: { rateLimit: apiLimit(config) } }, async (request, reply): Promise<StatusAnswer> => {
     const t = config.STATUS_TIMEOUT_MS;
     const endpointUrl = config.ENDPOINT_URL;
     const [wasHealth, wasReady, ping, models] = await Promise.all([

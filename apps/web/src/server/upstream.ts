@@ -43,16 +43,29 @@ function causeCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** Failures where the upstream did not process the request: a refused or dropped connection. */
+const NOT_PROCESSED = new Set(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
+
+/** A draining upstream's refusal (`503 SHUTTING_DOWN`): it did nothing with the request. */
+function isShuttingDown(response: UpstreamResponse): boolean {
+  if (response.status !== 503) return false;
+  const body = parseJson(response.body);
+  return isErrorBody(body) && body.error.code === 'SHUTTING_DOWN';
+}
+
 /**
  * One call to a service behind the BFF with a hard deadline. Connection failures become 503 (the WAS
  * is down or restarting: worth retrying shortly), deadlines 504; the caller decides what a non-2xx
- * answer means.
+ * answer means. With `retryOnce`, a call the upstream never processed (connection refused or dropped,
+ * or a draining instance's 503) is sent once more on a fresh connection: during a rolling restart that
+ * lands on an instance that is up. Only for requests that are safe to repeat (every relayed route is a
+ * read or a classification).
  */
-export async function callUpstream(service: string, req: UpstreamRequest): Promise<UpstreamResponse> {
+export async function callUpstream(service: string, req: UpstreamRequest & { retryOnce?: boolean }): Promise<UpstreamResponse> {
   const timeout = AbortSignal.timeout(req.timeoutMs);
   const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
   const started = performance.now();
-  try {
+  const attempt = async (): Promise<UpstreamResponse> => {
     const response = await fetch(req.url, {
       method: req.method ?? 'GET',
       headers: req.headers,
@@ -63,6 +76,16 @@ export async function callUpstream(service: string, req: UpstreamRequest): Promi
     });
     const body = Buffer.from(await response.arrayBuffer());
     return { status: response.status, headers: response.headers, body, elapsedMs: performance.now() - started };
+  };
+  try {
+    let first: UpstreamResponse;
+    try {
+      first = await attempt();
+    } catch (err) {
+      if (!req.retryOnce || signal.aborted || !NOT_PROCESSED.has(causeCode(err) ?? '')) throw err;
+      return await attempt();
+    }
+    return req.retryOnce && isShuttingDown(first) ? await attempt() : first;
   } catch (err) {
     if (timeout.aborted) {
       throw new UpstreamError('UPSTREAM_TIMEOUT', `the ${service} did not answer within ${req.timeoutMs} ms`, 'timeout');

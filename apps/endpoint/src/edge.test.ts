@@ -1,0 +1,81 @@
+import { endpointPingSchema, errorBodySchema, parseContract } from '@petal/contracts';
+import { request as httpRequest } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fakeModel } from './testing/fake-model.js';
+import { startEndpoint, type Running } from './testing/start.js';
+
+// What the endpoint shows to whoever reaches its port, with a stand-in model (the loader is injected;
+// the same routes run against the real model in endpoint.contract.test.ts).
+
+/** A request with a chosen Host header (fetch always sends the URL's). */
+function post(url: string, path: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+let server: Running | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const loader = async (location: string) => fakeModel({ version: location.split('/').pop() ?? 'x' });
+
+describe('admin route without ADMIN_TOKEN', () => {
+  it('accepts a loopback Host and refuses a rebound DNS name (Host check)', async () => {
+    server = await startEndpoint({ modelDir: '/srv/models/one', adminToken: undefined }, { loader });
+    const { port } = new URL(server.url);
+    const swap = (host: string) => post(server!.url, '/admin/models', { host }, JSON.stringify({ modelDir: '/srv/models/two' }));
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]) expect((await swap(host)).status).toBe(200);
+    const rebound = await swap(`attacker.example:${port}`);
+    expect(rebound.status).toBe(403);
+    expect(parseContract(errorBodySchema, JSON.parse(rebound.body), 'the 403').error.code).toBe('FORBIDDEN');
+  });
+
+  it('is closed altogether when the endpoint listens beyond loopback', async () => {
+    server = await startEndpoint({ modelDir: '/srv/models/one', adminToken: undefined, host: '0.0.0.0' }, { loader });
+    const { port } = new URL(server.url);
+    const res = await post(server.url, '/admin/models', { host: `localhost:${port}` }, JSON.stringify({ modelDir: '/srv/models/two' }));
+    expect(res.status).toBe(403);
+    expect(JSON.parse(res.body).error.message).toMatch(/ADMIN_TOKEN/);
+  });
+
+  it('with a token, the token decides (good passes, wrong fails), whatever the listening address', async () => {
+    server = await startEndpoint({ modelDir: '/srv/models/one', adminToken: 't0ken', host: '0.0.0.0' }, { loader });
+    const body = JSON.stringify({ modelDir: '/srv/models/two' });
+    expect((await post(server.url, '/admin/models', { 'x-admin-token': 't0ken' }, body)).status).toBe(200);
+    expect((await post(server.url, '/admin/models', { 'x-admin-token': 'nope!' }, body)).status).toBe(403);
+  });
+});
+
+describe('public answers carry no filesystem paths or raw error texts', () => {
+  it('/ping and /models name the model directory, not its absolute path', async () => {
+    server = await startEndpoint({ modelDir: '/srv/secret-mount/flower-classifier' }, { loader });
+    for (const path of ['/ping', '/models']) {
+      const text = await (await fetch(`${server.url}${path}`)).text();
+      expect(text).not.toContain('/srv/secret-mount');
+      expect(parseContract(endpointPingSchema, JSON.parse(text), path).model?.location).toBe('flower-classifier');
+    }
+  });
+
+  it('a failed swap leaves no loader message in /ping', async () => {
+    const failing = async (location: string) => {
+      if (location.includes('broken')) throw new Error(`ENOENT: no such file or directory, open '${location}/manifest.json'`);
+      return fakeModel();
+    };
+    server = await startEndpoint({ modelDir: '/srv/models/one' }, { loader: failing });
+    const { port } = new URL(server.url);
+    const swap = await post(server.url, '/admin/models', { host: `localhost:${port}` }, JSON.stringify({ modelDir: '/srv/models/broken' }));
+    expect(swap.status).toBe(422);
+    const ping = await (await fetch(`${server.url}/ping`)).text();
+    expect(ping).not.toMatch(/ENOENT|\/srv\//);
+  });
+});
