@@ -9,7 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { PetalConfig } from './config.js';
-import { NAMES, PORTS, sagemakerArn } from './names.js';
+import { NAMES, PORTS, sagemakerArn, taskFamily, taskRoleName } from './names.js';
 
 export interface AppStackProps extends StackProps {
   config: PetalConfig;
@@ -97,8 +97,11 @@ export class AppStack extends Stack {
     }
 
     // ---- roles ----
-    const webTaskRole = new iam.Role(this, 'WebTaskRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'), description: 'app-web-service tasks: no AWS calls' });
-    const wasTaskRole = new iam.Role(this, 'WasTaskRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'), description: 'app-was-service tasks: invoke the image-classifier endpoint' });
+    // Named, so the Delivery stack's ECS deploy action may pass exactly these roles without a stack reference.
+    const taskRole = (id: string, key: 'web' | 'was', description: string) =>
+      new iam.Role(this, id, { roleName: taskRoleName(config, key, 'task'), assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'), description });
+    const webTaskRole = taskRole('WebTaskRole', 'web', 'app-web-service tasks: no AWS calls');
+    const wasTaskRole = taskRole('WasTaskRole', 'was', 'app-was-service tasks: invoke the image-classifier endpoint');
     wasTaskRole.addToPolicy(new iam.PolicyStatement({ actions: ['sagemaker:InvokeEndpoint'], resources: [sagemakerArn(this, 'endpoint', NAMES.endpoint)] }));
 
     const wasUrl = `http://${this.wasAlb.loadBalancerDnsName}`;
@@ -153,7 +156,14 @@ export class AppStack extends Stack {
   private service(spec: ServiceSpec, config: PetalConfig): ecs.FargateService {
     const id = spec.key === 'web' ? 'Web' : 'Was';
     const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: logs.RetentionDays.ONE_WEEK, removalPolicy: RemovalPolicy.DESTROY });
+    const executionRole = new iam.Role(this, `${id}ExecutionRole`, {
+      roleName: taskRoleName(config, spec.key, 'execution'),
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: `${spec.serviceName} task execution: pull its image, write its logs`,
+    });
     const taskDefinition = new ecs.FargateTaskDefinition(this, `${id}Task`, {
+      family: taskFamily(config, spec.key),
+      executionRole,
       cpu: spec.cpu,
       memoryLimitMiB: spec.memoryMiB,
       taskRole: spec.taskRole,
@@ -165,7 +175,6 @@ export class AppStack extends Stack {
       portMappings: [{ containerPort: spec.port }],
       environment: spec.environment,
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: spec.key }),
-      readonlyRootFilesystem: true,
       // The images run as the `node` user already; this makes ECS refuse a root image.
       user: '1000',
     });
@@ -173,7 +182,6 @@ export class AppStack extends Stack {
       id: 'AwsSolutions-ECS2',
       reason: 'The variables are ports, a host, an endpoint name, a region and an internal URL: no secrets.',
     });
-    const executionRole = taskDefinition.obtainExecutionRole();
     Validations.of(executionRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'ecr:GetAuthorizationToken takes no resource; the image pulls themselves are limited to the service’s repository.',

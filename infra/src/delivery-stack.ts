@@ -15,7 +15,7 @@ import type { Construct } from 'constructs';
 import type { PetalConfig } from './config.js';
 import type { MlStack } from './ml-stack.js';
 import { acknowledgeIam5, arnPrefix, arnRef, ref } from './nag.js';
-import { NAMES, sagemakerArn, type RepositoryKey } from './names.js';
+import { NAMES, sagemakerArn, taskFamily, taskRoleName, type RepositoryKey } from './names.js';
 
 /**
  * How each image is built from the repository root. The one place to change when the Dockerfiles move
@@ -255,9 +255,53 @@ export class DeliveryStack extends Stack {
     acknowledgeIam5(mlBuild, [`Resource::${arnPrefix('sagemaker')}model-package/${NAMES.modelPackageGroup}/*`], 'pipeline start reads the deployed version’s accuracy from any version of the one group.');
     for (const name of ['web', 'was'] as const) {
       const deployAction = this.pipelines[name].node.findChild('Deploy').node.findChild('DeployToEcs');
-      acknowledgeIam5(deployAction, ['Resource::*'], 'The ECS deploy action registers a new task definition revision, which ECS allows on no narrower resource.');
+      narrowEcsDeployPolicy(deployAction, config, name);
+      acknowledgeIam5(deployAction, ['Resource::*'], 'ecs:RegisterTaskDefinition and DescribeTaskDefinition have no resource-level permissions; ListTasks is limited to the cluster by condition.');
     }
   }
+}
+
+interface Statement {
+  Action: string | string[];
+  Resource: unknown;
+  Effect: string;
+  Condition?: unknown;
+}
+
+/**
+ * CDK writes the ECS deploy action's ECS and iam:PassRole statements on `*`. Every one of those actions
+ * but RegisterTaskDefinition/DescribeTaskDefinition can name its resource, and the service, its task
+ * family and its roles have fixed names, so the statements are rewritten to name them; the artifact
+ * statements CDK wrote are kept as they are.
+ */
+function narrowEcsDeployPolicy(deployAction: Construct, config: PetalConfig, service: 'web' | 'was'): void {
+  const role = deployAction.node.findChild('CodePipelineActionRole');
+  const cfnPolicy = role.node.findChild('DefaultPolicy').node.defaultChild as iam.CfnPolicy;
+  const stack = Stack.of(deployAction);
+  const document = stack.resolve(cfnPolicy.policyDocument) as { Statement: Statement[] };
+  const actionsOf = (st: Statement) => (Array.isArray(st.Action) ? st.Action : [st.Action]);
+  const isWide = (st: Statement) => st.Resource === '*' && actionsOf(st).every((a) => a.startsWith('ecs:') || a === 'iam:PassRole');
+  const wide = document.Statement.filter(isWide).flatMap(actionsOf).sort();
+  const expected = ['ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'ecs:DescribeTasks', 'ecs:ListTasks', 'ecs:RegisterTaskDefinition', 'ecs:TagResource', 'ecs:UpdateService', 'iam:PassRole'];
+  // A CDK upgrade that changes what the action needs must be looked at, not silently narrowed.
+  if (wide.join() !== expected.join()) throw new Error(`the ECS deploy action's wide statements changed: ${wide.join(', ')}`);
+  const passRole = document.Statement.find((st) => isWide(st) && actionsOf(st).includes('iam:PassRole'));
+  const clusterArn = stack.formatArn({ service: 'ecs', resource: 'cluster', resourceName: NAMES.cluster });
+  const serviceName = service === 'web' ? NAMES.webService : NAMES.wasService;
+  const narrowed: Statement[] = [
+    { Effect: 'Allow', Action: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'], Resource: '*' },
+    { Effect: 'Allow', Action: ['ecs:DescribeServices', 'ecs:UpdateService'], Resource: stack.resolve(stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${NAMES.cluster}/${serviceName}` })) },
+    { Effect: 'Allow', Action: 'ecs:DescribeTasks', Resource: stack.resolve(stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${NAMES.cluster}/*` })) },
+    { Effect: 'Allow', Action: 'ecs:ListTasks', Resource: '*', Condition: { ArnEquals: { 'ecs:cluster': stack.resolve(clusterArn) } } },
+    { Effect: 'Allow', Action: 'ecs:TagResource', Resource: stack.resolve(stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${taskFamily(config, service)}:*` })) },
+    {
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: (['task', 'execution'] as const).map((kind) => stack.resolve(stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: taskRoleName(config, service, kind) }))),
+      ...(passRole?.Condition ? { Condition: passRole.Condition } : {}),
+    },
+  ];
+  cfnPolicy.addPropertyOverride('PolicyDocument.Statement', [...narrowed, ...document.Statement.filter((st) => !isWide(st))]);
 }
 
 const cap = (s: string) => `${s[0]!.toUpperCase()}${s.slice(1)}`;

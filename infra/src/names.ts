@@ -6,6 +6,7 @@
 import { MODEL_PACKAGE_GROUP, FLOWER_PIPELINE_NAME } from '@petal/pipeline';
 import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import type { PetalConfig } from './config.js';
 
 export const NAMES = {
   cluster: 'AppEcsCluster',
@@ -37,3 +38,9 @@ export function imageUri(scope: Construct, repository: RepositoryKey, tag: strin
 export function sagemakerArn(scope: Construct, resource: string, name: string): string {
   return Arn.format({ service: 'sagemaker', resource, resourceName: name, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, Stack.of(scope));
 }
+
+/** The task definition family of a service (the ECS deploy action registers new revisions of it). */
+export const taskFamily = (config: PetalConfig, service: 'web' | 'was') => `petal-${config.envName}-${service}`;
+
+/** The IAM role names of a service's tasks (the ECS deploy action passes them to each new revision). */
+export const taskRoleName = (config: PetalConfig, service: 'web' | 'was', kind: 'task' | 'execution') => `petal-${config.envName}-${service}-${kind}`;

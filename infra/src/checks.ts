@@ -1,0 +1,194 @@
+/**
+ * Security checks over synthesized CloudFormation templates. Each returns the problems it found (empty
+ * when the template passes), so a test can show both that the app passes and that a deliberately broken
+ * template fails, the way cdk-nag tests its own rules.
+ */
+
+type Json = unknown;
+interface Resource {
+  Type: string;
+  Properties?: Record<string, Json>;
+}
+export interface TemplateJson {
+  Resources?: Record<string, Resource>;
+}
+
+const resources = (template: TemplateJson) => Object.entries(template.Resources ?? {});
+const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+// ---- network exposure ----
+
+export interface IngressRule {
+  group: string;
+  source: string;
+  fromPort: number | undefined;
+  toPort: number | undefined;
+}
+
+/** A security-group reference as a logical ID (`Fn::GetAtt: [Id, GroupId]` or `Ref: Id`). */
+function groupId(value: Json): string {
+  if (typeof value === 'object' && value !== null) {
+    const getAtt = (value as Record<string, Json>)['Fn::GetAtt'];
+    if (Array.isArray(getAtt)) return String(getAtt[0]);
+    const ref = (value as Record<string, Json>).Ref;
+    if (typeof ref === 'string') return ref;
+  }
+  return JSON.stringify(value);
+}
+
+/** Every ingress rule in the template, inline or standalone, with its source as `cidr:…` or `sg:<logical id>`. */
+export function ingressRules(template: TemplateJson): IngressRule[] {
+  const rules: IngressRule[] = [];
+  const source = (rule: Record<string, Json>) =>
+    rule.CidrIp !== undefined ? `cidr:${typeof rule.CidrIp === 'string' ? rule.CidrIp : JSON.stringify(rule.CidrIp)}` : rule.CidrIpv6 !== undefined ? `cidr6:${String(rule.CidrIpv6)}` : `sg:${groupId(rule.SourceSecurityGroupId)}`;
+  for (const [id, resource] of resources(template)) {
+    if (resource.Type === 'AWS::EC2::SecurityGroup') {
+      for (const rule of asArray(resource.Properties?.SecurityGroupIngress as Record<string, Json>[] | undefined)) {
+        rules.push({ group: id, source: source(rule), fromPort: rule.FromPort as number | undefined, toPort: rule.ToPort as number | undefined });
+      }
+    }
+    if (resource.Type === 'AWS::EC2::SecurityGroupIngress') {
+      const p = resource.Properties ?? {};
+      rules.push({ group: groupId(p.GroupId), source: source(p), fromPort: p.FromPort as number | undefined, toPort: p.ToPort as number | undefined });
+    }
+  }
+  return rules;
+}
+
+const OPEN = new Set(['cidr:0.0.0.0/0', 'cidr6:::/0']);
+
+/**
+ * Internet ingress only on the named groups (the public ALB), and there only on HTTP/HTTPS; no rule
+ * anywhere open to all ports.
+ */
+export function publicIngressProblems(template: TemplateJson, publicGroups: string[]): string[] {
+  const problems: string[] = [];
+  for (const rule of ingressRules(template)) {
+    if (rule.fromPort === undefined || rule.fromPort === -1 || rule.fromPort !== rule.toPort) {
+      problems.push(`${rule.group} admits a port range (${rule.fromPort}-${rule.toPort}) from ${rule.source}`);
+    }
+    if (!OPEN.has(rule.source)) continue;
+    if (!publicGroups.includes(rule.group)) problems.push(`${rule.group} admits ${rule.source} on ${rule.fromPort}`);
+    else if (rule.fromPort !== 80 && rule.fromPort !== 443) problems.push(`${rule.group} admits the internet on ${rule.fromPort}, not 80/443`);
+  }
+  return problems;
+}
+
+// ---- IAM ----
+
+/**
+ * Actions that take no resource-level permission (the Service Authorization Reference lists `*` as
+ * their only resource), so `Resource: *` is as narrow as they get.
+ */
+export const NO_RESOURCE_LEVEL_ACTIONS = new Set([
+  'ecr:GetAuthorizationToken',
+  'cloudwatch:PutMetricData',
+  'ecs:RegisterTaskDefinition',
+  'ecs:DescribeTaskDefinition',
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:DescribeLogGroups',
+  'logs:DescribeResourcePolicies',
+  'logs:PutResourcePolicy',
+]);
+
+interface Statement {
+  Effect?: string;
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Resource?: Json;
+  Condition?: Json;
+}
+
+function policyDocuments(resource: Resource): { Statement?: Statement | Statement[] }[] {
+  const p = resource.Properties ?? {};
+  if (resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy') return [p.PolicyDocument as { Statement?: Statement[] }];
+  if (resource.Type === 'AWS::IAM::Role') return asArray(p.Policies as { PolicyDocument: { Statement?: Statement[] } }[] | undefined).map((x) => x.PolicyDocument);
+  return [];
+}
+
+/**
+ * No Allow statement with a `*` or `service:*` action or a NotAction; `Resource: *` only when every
+ * action has no resource-level permission, or when a condition pins the resource (`ecs:cluster`…).
+ */
+export function iamWildcardProblems(template: TemplateJson): string[] {
+  const problems: string[] = [];
+  for (const [id, resource] of resources(template)) {
+    for (const document of policyDocuments(resource)) {
+      for (const statement of asArray(document?.Statement)) {
+        if (statement.Effect !== 'Allow') continue;
+        const actions = asArray(statement.Action);
+        if (statement.NotAction !== undefined) problems.push(`${id}: Allow with NotAction`);
+        for (const action of actions) if (action === '*' || action.endsWith(':*')) problems.push(`${id}: action ${action}`);
+        const wildcard = asArray(statement.Resource).some((r) => r === '*');
+        if (wildcard && statement.Condition === undefined) {
+          const narrowable = actions.filter((a) => !NO_RESOURCE_LEVEL_ACTIONS.has(a));
+          if (narrowable.length) problems.push(`${id}: ${narrowable.join(', ')} on Resource * (each can name its resource)`);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Managed policies attached to roles (AWS-managed ones grant far more than a service needs), except on
+ * the roles named in `exceptions` (logical ID → why it is acceptable).
+ */
+export function managedPolicyProblems(template: TemplateJson, exceptions: Record<string, string> = {}): string[] {
+  return resources(template)
+    .filter(([id, r]) => r.Type === 'AWS::IAM::Role' && asArray(r.Properties?.ManagedPolicyArns as Json[] | undefined).length > 0 && !exceptions[id])
+    .map(([id]) => `${id} has managed policies attached`);
+}
+
+// ---- S3 ----
+
+function denysInsecureTransport(template: TemplateJson, bucketId: string): boolean {
+  return resources(template).some(([, r]) => {
+    if (r.Type !== 'AWS::S3::BucketPolicy' || groupId(r.Properties?.Bucket) !== bucketId) return false;
+    const statements = asArray((r.Properties?.PolicyDocument as { Statement?: Statement[] } | undefined)?.Statement);
+    return statements.some(
+      (s) =>
+        s.Effect === 'Deny' &&
+        JSON.stringify(s.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }) &&
+        asArray(s.Action).includes('s3:*'),
+    );
+  });
+}
+
+/** Every bucket encrypted, versioned, with all four public-access blocks on and a policy refusing non-TLS requests. */
+export function bucketProblems(template: TemplateJson): string[] {
+  const problems: string[] = [];
+  for (const [id, r] of resources(template)) {
+    if (r.Type !== 'AWS::S3::Bucket') continue;
+    const p = r.Properties ?? {};
+    const encryption = (p.BucketEncryption as { ServerSideEncryptionConfiguration?: { ServerSideEncryptionByDefault?: { SSEAlgorithm?: string } }[] } | undefined)?.ServerSideEncryptionConfiguration?.[0]
+      ?.ServerSideEncryptionByDefault?.SSEAlgorithm;
+    if (encryption !== 'AES256' && encryption !== 'aws:kms') problems.push(`${id}: not encrypted`);
+    const block = (p.PublicAccessBlockConfiguration ?? {}) as Record<string, Json>;
+    for (const key of ['BlockPublicAcls', 'BlockPublicPolicy', 'IgnorePublicAcls', 'RestrictPublicBuckets']) {
+      if (block[key] !== true) problems.push(`${id}: ${key} is not true`);
+    }
+    if ((p.VersioningConfiguration as { Status?: string } | undefined)?.Status !== 'Enabled') problems.push(`${id}: not versioned`);
+    if (!denysInsecureTransport(template, id)) problems.push(`${id}: no policy denying requests without TLS`);
+  }
+  return problems;
+}
+
+// ---- no account ids or regions ----
+
+const ACCOUNT_ID = /(?<![0-9])[0-9]{12}(?![0-9])/;
+const REGION = /\b(?:us|eu|ap|sa|ca|me|af|il|mx)-(?:north|south|east|west|central|northeast|southeast|northwest|southwest)-[1-9]\b/;
+
+/** A hard-coded account id or region name in any text (a template, a buildspec). */
+export function hardCodedEnvironmentProblems(name: string, text: string): string[] {
+  const problems: string[] = [];
+  const account = ACCOUNT_ID.exec(text);
+  if (account) problems.push(`${name}: account id ${account[0]} near "${text.slice(Math.max(0, account.index - 40), account.index + 20)}"`);
+  const region = REGION.exec(text);
+  if (region) problems.push(`${name}: region ${region[0]} near "${text.slice(Math.max(0, region.index - 40), region.index + 20)}"`);
+  return problems;
+}
