@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, spawnService, type ServiceProcess } from '@petal/stack';
 import { buildApp } from './app.js';
 import { loadWebConfig } from './config.js';
 
@@ -109,13 +110,15 @@ describe('rate limits key on the client, through web → WAS', () => {
 });
 
 describe('oversized uploads get a readable 413', () => {
-  let web: FastifyInstance;
+  // The web server in a process of its own, as in production: in the test's process the client and the
+  // server share one event loop and the reset a real client gets does not happen.
+  let web: ServiceProcess;
   let url: string;
   beforeAll(async () => {
-    web = await buildApp(loadWebConfig({ WAS_URL: 'http://127.0.0.1:9', CLIENT_DIR: '/nonexistent', MAX_UPLOAD_BYTES: String(1024 * 1024) }), { logger: false });
-    url = await listen(web);
-  });
-  afterAll(async () => web?.close());
+    web = spawnService('web', { WAS_URL: 'http://127.0.0.1:9', MAX_UPLOAD_BYTES: String(1024 * 1024), LOG_LEVEL: 'warn', PORT: String(await freePort()) });
+    url = await web.url();
+  }, 60_000);
+  afterAll(async () => web?.stop());
 
   it('a fetch client posting 7 MB reads 413 in the error shape every time (not EPIPE)', async () => {
     const big = new Uint8Array(7 * 1024 * 1024).fill(0xff);
@@ -132,7 +135,7 @@ describe('oversized uploads get a readable 413', () => {
       }
     }
     expect(outcomes).toEqual(Array(10).fill('413 PAYLOAD_TOO_LARGE'));
-  });
+  }, 30_000);
 });
 
 describe('a restarting WAS shows users 503 with Retry-After, never 502', () => {
