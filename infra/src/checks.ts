@@ -192,3 +192,64 @@ export function hardCodedEnvironmentProblems(name: string, text: string): string
   if (region) problems.push(`${name}: region ${region[0]} near "${text.slice(Math.max(0, region.index - 40), region.index + 20)}"`);
   return problems;
 }
+
+// ---- delivery ----
+
+const ECR_PUSH_ACTIONS = new Set(['ecr:PutImage', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload']);
+
+/** The policies attached to a role (by logical ID). */
+function statementsOfRole(template: TemplateJson, roleId: string): Statement[] {
+  return resources(template).flatMap(([id, r]) => {
+    if (r.Type === 'AWS::IAM::Policy' && asArray(r.Properties?.Roles as Json[] | undefined).some((x) => groupId(x) === roleId)) {
+      return asArray((r.Properties?.PolicyDocument as { Statement?: Statement[] }).Statement);
+    }
+    if (r.Type === 'AWS::IAM::Role' && id === roleId) return policyDocuments(r).flatMap((d) => asArray(d.Statement));
+    return [];
+  });
+}
+
+/**
+ * Each CodeBuild role may push to its own repositories only: `allowed` maps a build role's logical ID
+ * to the repositories (logical IDs) it builds; a push grant on any other resource is a problem, as is
+ * a build role missing from `allowed`.
+ */
+export function ecrPushProblems(template: TemplateJson, allowed: Record<string, string[]>): string[] {
+  const problems: string[] = [];
+  const buildRoles = resources(template)
+    .filter(([, r]) => r.Type === 'AWS::CodeBuild::Project')
+    .map(([id, r]) => [id, groupId(r.Properties?.ServiceRole)] as const);
+  for (const [project, role] of buildRoles) {
+    const repos = allowed[role];
+    if (!repos) {
+      problems.push(`${project}: role ${role} has no declared repositories`);
+      continue;
+    }
+    for (const statement of statementsOfRole(template, role)) {
+      if (statement.Effect !== 'Allow' || !asArray(statement.Action).some((a) => ECR_PUSH_ACTIONS.has(a))) continue;
+      for (const resource of asArray(statement.Resource)) {
+        const repo = groupId(resource);
+        if (!repos.includes(repo)) problems.push(`${project}: may push to ${repo}`);
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Privileged mode (a Docker daemon in the build) only for projects whose buildspec builds images, and
+ * each with a written reason: `buildspecs` maps a buildspec path to its text, `reasons` a project's
+ * logical ID to the acknowledged reason.
+ */
+export function privilegedModeProblems(template: TemplateJson, buildspecs: Record<string, string>, reasons: Record<string, string>): string[] {
+  const problems: string[] = [];
+  for (const [id, r] of resources(template)) {
+    if (r.Type !== 'AWS::CodeBuild::Project') continue;
+    const environment = (r.Properties?.Environment ?? {}) as { PrivilegedMode?: boolean };
+    if (!environment.PrivilegedMode) continue;
+    const source = (r.Properties?.Source ?? {}) as { BuildSpec?: string };
+    const buildspec = source.BuildSpec === undefined ? undefined : buildspecs[source.BuildSpec] ?? source.BuildSpec;
+    if (!buildspec || !/\bdocker build\b/.test(buildspec)) problems.push(`${id}: privileged without building an image`);
+    if (!reasons[id] || reasons[id]!.length < 20) problems.push(`${id}: privileged without a written reason`);
+  }
+  return problems;
+}

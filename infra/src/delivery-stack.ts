@@ -216,7 +216,7 @@ export class DeliveryStack extends Stack {
           { stageName: 'Source', actions: [action] },
           { stageName: 'Build', actions: [new actions.CodeBuildAction({ actionName: 'TestAndBuildImage', project: build, input: source, outputs: [image] })] },
           // Rolling update; the service's circuit breaker and 5xx alarm roll a bad image back.
-          { stageName: 'Deploy', actions: [new actions.EcsDeployAction({ actionName: 'DeployToEcs', service, input: image, deploymentTimeout: Duration.minutes(30) })] },
+          { stageName: 'Deploy', actions: [new actions.EcsDeployAction({ actionName: 'DeployToEcs', service, imageFile: image.atPath('imagedefinitions.json'), deploymentTimeout: Duration.minutes(30) })] },
         ],
       });
     };
