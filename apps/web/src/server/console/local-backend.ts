@@ -158,7 +158,8 @@ export const createConsoleBackend: CreateConsoleBackend = (env, log) => {
         parameters: flowerPipeline.parameters.map((p) => ({
           name: p.name,
           type: p.type,
-          description: p.description,
+          // Hyperparameters take their description from the training schema, which may not have one.
+          description: p.description ?? '',
           ...(p.default !== undefined ? { default: p.default } : {}),
           ...(p.enumValues ? { enumValues: [...p.enumValues] } : {}),
           // `data` comes from the context too (the shared data set) but is the one a person often sets.
