@@ -22,7 +22,7 @@ describe('the console API', () => {
   const apps: FastifyInstance[] = [];
 
   async function consoleApp(vars: Record<string, string>): Promise<FastifyInstance> {
-    const env = { ...process.env, PETAL_STORE: storeDir, PETAL_REGISTRY: 'local', PETAL_REGISTRY_HOOK: '', HOST: '127.0.0.1', ...vars };
+    const env: NodeJS.ProcessEnv = { ...process.env, PETAL_STORE: storeDir, PETAL_REGISTRY: 'local', PETAL_REGISTRY_HOOK: '', HOST: '127.0.0.1', ...vars };
     for (const key of ['CONSOLE', 'CONSOLE_VIEWS', 'CONSOLE_ADMIN_TOKEN']) if (!(key in vars)) delete env[key];
     const app = Fastify({ logger: false });
     await app.register(petalService, { service: 'web' });
@@ -67,7 +67,7 @@ describe('the console API', () => {
   });
 
   it('is off (404s, page included) with CONSOLE=off, and off by default on a public HOST', async () => {
-    for (const vars of [{ CONSOLE: 'off' }, { HOST: '0.0.0.0' }]) {
+    for (const vars of [{ CONSOLE: 'off' }, { HOST: '0.0.0.0' }] as Record<string, string>[]) {
       const app = await consoleApp(vars);
       for (const url of ['/console/', '/console', '/api/console/info', '/api/console/models']) {
         const res = await app.inject(url);
