@@ -44,7 +44,8 @@ describe('the services', () => {
 
   it.each(SERVICE_NAMES)('%s: its container image runs the dist entry on the described port', (name) => {
     const { entry, port } = SERVICES[name];
-    const dockerfile = readFileSync(repoPath(entry.source.split('/').slice(0, 2).join('/'), 'Dockerfile'), 'utf8');
+    // The image's stage (`FROM … AS <name>` up to the next FROM) in the one multi-target Dockerfile.
+    const dockerfile = readFileSync(repoPath('containers/Dockerfile'), 'utf8').split(/^(?=FROM )/m).find((stage) => new RegExp(`^FROM \\S+ AS ${name}$`, 'm').test(stage)) ?? '';
     expect(dockerfile).toContain(`"${entry.dist}"`);
     expect(dockerfile).toMatch(new RegExp(`^EXPOSE ${port}$`, 'm'));
     expect(dockerfile).toMatch(new RegExp(`PORT=${port}\\b`));
