@@ -166,7 +166,7 @@ describe('WAS against a stand-in runtime', () => {
     const res = await classify(was.url, multipartForm([{ field: 'file', bytes: jpeg }]));
     expect(res.status).toBe(200);
     const metrics = await (await fetch(`${was.url}/metrics`)).text();
-    expect(metrics).toMatch(/was_endpoint_retries_total\{reason="unavailable"\} 2/);
+    expect(metrics).toMatch(/was_endpoint_retries_total\{reason="busy"\} 2/);
     expect(metrics).toMatch(/was_endpoint_call_duration_seconds_count\{outcome="ok"\} \d+/);
     expect(metrics).toMatch(/was_endpoint_circuit_state 0/);
     expect(metrics).toMatch(/was_http_requests_total\{method="POST",route="\/classify\/image",status="200"\}/);

@@ -59,7 +59,7 @@ export class CircuitBreaker {
       return result;
     } catch (err) {
       if (isFailure(err)) this.recordFailure();
-      else if (probing) this.recordSuccess(); // the endpoint answered, so it is alive
+      else this.recordSuccess(); // the endpoint answered (busy, or refusing this input), so it is alive
       throw err;
     } finally {
       if (probing) this.probeInFlight = false;

@@ -81,3 +81,36 @@ describe('WAS edge', () => {
     expect(loadWasConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
   });
 });
+
+describe('backpressure is not an outage', () => {
+  it('an endpoint refusing a burst (busy) answers 503 + Retry-After and does not open the circuit', async () => {
+    const { startStandInRuntime } = await import('./testing/stand-in-runtime.js');
+    const { makeImage, multipartForm } = await import('./testing/images.js');
+    const runtime = await startStandInRuntime();
+    try {
+      const port = await start({
+        SAGEMAKER_RUNTIME_URL: runtime.url,
+        BREAKER_FAILURE_THRESHOLD: '2',
+        ENDPOINT_MAX_RETRIES: '0',
+        BREAKER_COOLDOWN_MS: '60000',
+      });
+      const jpeg = await makeImage('jpeg');
+      const classify = () => fetch(`http://127.0.0.1:${port}/classify/image`, { method: 'POST', body: multipartForm([{ field: 'file', bytes: jpeg }]) });
+      for (const errorType of ['ServiceUnavailable', 'ThrottlingException'] as const) {
+        runtime.setBehaviour({ kind: 'throttle', times: 3, errorType });
+        for (let i = 0; i < 3; i += 1) {
+          const res = await classify();
+          expect(res.status).toBe(503);
+          expect(res.headers.get('retry-after')).toBe('1');
+          await res.arrayBuffer();
+        }
+      }
+      runtime.setBehaviour({ kind: 'ok' });
+      // With the burst counted as failures the circuit would be open now, refusing for a minute.
+      expect((await classify()).status).toBe(200);
+      expect(app!.endpoint.circuitState).toBe('closed');
+    } finally {
+      await runtime.close();
+    }
+  });
+});

@@ -5,7 +5,8 @@ import { CircuitOpenError } from './circuit-breaker.js';
 export type EndpointFailureKind =
   | 'bad_input' // the model rejected the image (ModelError with a 4xx original status)
   | 'model_failed' // the model container failed on a valid request (ModelError 5xx)
-  | 'unavailable' // connection refused/reset, throttling, 5xx, model not ready
+  | 'busy' // the endpoint answered that it is at capacity (throttling, its queue full): alive, not faulty
+  | 'unavailable' // connection refused/reset, 5xx, model not ready
   | 'timeout' // no answer within ENDPOINT_TIMEOUT_MS
   | 'not_found' // no such endpoint (ValidationError)
   | 'circuit_open' // not called at all: the circuit breaker is open
@@ -95,6 +96,11 @@ export function classifyEndpointError(err: unknown, timedOut: boolean, timeoutMs
       cause: err,
     });
   }
+  // Backpressure: a live endpoint refusing work it has no room for. Counting it towards the circuit would
+  // turn a burst into a 10 s outage after the burst; retrying it would add to the burst.
+  if (e.name === 'ThrottlingException' || status === 429 || (e.name === 'ServiceUnavailable' && status === 503)) {
+    return new EndpointCallError('busy', 'the model endpoint is busy; retry shortly', { cause: err });
+  }
   const code = e.code ?? (err as { cause?: { code?: string } } | undefined)?.cause?.code;
   if (
     UNAVAILABLE_ERROR_NAMES.has(e.name ?? '') ||
@@ -110,8 +116,9 @@ export function classifyEndpointError(err: unknown, timedOut: boolean, timeoutMs
   });
 }
 
-/** Throttling, 5xx and connection failures are worth another try; a timeout already used the time budget. */
-export const isRetryable = (err: unknown): boolean => err instanceof EndpointCallError && err.kind === 'unavailable';
+/** Throttling, 5xx and connection failures are worth another try (with jitter); a timeout already used the time budget. */
+export const isRetryable = (err: unknown): boolean =>
+  err instanceof EndpointCallError && (err.kind === 'unavailable' || err.kind === 'busy');
 
 /** Failures that say the endpoint is unhealthy (and so count towards opening the circuit). */
 export const isEndpointFault = (err: unknown): boolean =>

@@ -31,6 +31,9 @@ export function endpointErrorToHttp(err: EndpointCallError, cooldownMs: number):
       return fail('ENDPOINT_UNAVAILABLE', err.message, {
         headers: { 'retry-after': retryAfterSeconds(err.options.retryAfterMs ?? cooldownMs) },
       });
+    case 'busy':
+      // Capacity frees up within a second or so; the circuit stays closed.
+      return fail('ENDPOINT_UNAVAILABLE', err.message, { headers: { 'retry-after': '1' } });
     case 'unavailable':
     case 'not_found':
       return fail('ENDPOINT_UNAVAILABLE', err.message, { headers: { 'retry-after': retryAfterSeconds(cooldownMs) } });

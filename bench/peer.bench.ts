@@ -1,0 +1,196 @@
+/**
+ * Petal's endpoint against the obvious alternative, in one run on this machine: a FastAPI + Pillow +
+ * onnxruntime server (bench/peer/server.py, one uvicorn worker) serving the very same fused backbone +
+ * head ONNX graph Petal serves, the same photo, the same client. Then the machine's limit for this model:
+ * batched ONNX Runtime on both cores plus one decode per image, measured in this process (no HTTP), as
+ * 1 / (decode s/img + inference s/img).
+ *
+ * The Python side needs python3 with fastapi, uvicorn, onnxruntime, pillow and numpy. Without them the
+ * bench makes a venv in $TMPDIR/petal-bench-peer and installs them with pip (from whatever index pip is
+ * configured with; PEER_PIP_ARGS adds arguments, e.g. `--index-url file:///opt/pypi/simple`); if that
+ * fails the peer rows say so and are skipped. PEER_PYTHON points at an interpreter that has them.
+ */
+import autocannon from 'autocannon';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { preprocessBatch } from '@petal/imaging';
+import { appendHead, backboneFor, loadModel, locateBackbone, preprocessSpecOf, readArtifact } from '@petal/model';
+import { DATA_DIR, MODEL_DIR, freePort, hasModelAt, spawnService, type ServiceProcess } from '@petal/stack';
+import type { BenchCell, BenchSection } from './types.js';
+
+const SECONDS = Number(process.env.PEER_SECONDS ?? 8);
+const LEVELS = [1, 16] as const;
+const PY_PACKAGES = ['fastapi', 'uvicorn', 'onnxruntime', 'pillow', 'numpy'];
+const SERVER_PY = fileURLToPath(new URL('./peer/server.py', import.meta.url));
+
+function samplePhoto(): Promise<Buffer> {
+  const dir = join(DATA_DIR, 'bellflower');
+  const file = readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort()[0]!;
+  return readFile(join(dir, file));
+}
+
+const hasPeerPackages = (python: string) =>
+  spawnSync(python, ['-c', 'import fastapi, uvicorn, onnxruntime, PIL, numpy'], { stdio: 'ignore' }).status === 0;
+
+/** An interpreter with the peer's packages, installing them into a venv when needed; or why not. */
+function peerPython(): { python: string } | { skipped: string } {
+  const candidates = [process.env.PEER_PYTHON, join(tmpdir(), 'petal-bench-peer', 'bin', 'python'), 'python3'].filter((p): p is string => Boolean(p));
+  for (const python of candidates) if (hasPeerPackages(python)) return { python };
+  if (spawnSync('python3', ['--version'], { stdio: 'ignore' }).status !== 0) return { skipped: 'python3 is not installed' };
+  const venv = join(tmpdir(), 'petal-bench-peer');
+  if (!existsSync(join(venv, 'bin', 'python')) && spawnSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' }).status !== 0) {
+    return { skipped: 'python3 -m venv failed' };
+  }
+  const extra = (process.env.PEER_PIP_ARGS ?? '').split(' ').filter(Boolean);
+  const pip = spawnSync(join(venv, 'bin', 'pip'), ['install', '-q', ...extra, ...PY_PACKAGES], { stdio: 'inherit', timeout: 600_000 });
+  if (pip.status !== 0) return { skipped: `pip install ${PY_PACKAGES.join(' ')} failed (set PEER_PIP_ARGS for a local index)` };
+  const python = join(venv, 'bin', 'python');
+  return hasPeerPackages(python) ? { python } : { skipped: 'the peer packages do not import after install' };
+}
+
+async function waitPing(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the peer exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/ping`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the peer did not answer /ping');
+}
+
+/** Sequential medians, the two servers interleaved request by request so noise falls on both. */
+async function interleaved(urls: Record<string, string>, photo: Buffer, rounds = 300, warmup = 30) {
+  const times: Record<string, number[]> = Object.fromEntries(Object.keys(urls).map((k) => [k, []]));
+  for (let i = 0; i < rounds + warmup; i += 1) {
+    for (const [name, url] of Object.entries(urls)) {
+      const t0 = performance.now();
+      const res = await fetch(`${url}/invocations`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: photo as Uint8Array<ArrayBuffer> });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`${name} answered ${res.status}`);
+      if (i >= warmup) times[name]!.push(performance.now() - t0);
+    }
+  }
+  const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]!;
+  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+}
+
+async function throughput(url: string, photo: Buffer, connections: number) {
+  const r = await autocannon({
+    url: `${url}/invocations`,
+    connections,
+    duration: SECONDS,
+    requests: [{ method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: photo }],
+  });
+  const ok = Number(r.statusCodeStats['200']?.count ?? 0);
+  return { reqPerS: ok / r.duration, p50: r.latency.p50, p99: r.latency.p99, failed: r.errors + r.timeouts + r.non2xx };
+}
+
+/** The machine's limit for this model: decode (both cores) and batched inference (both cores), one after the other. */
+async function machineLimit(photo: Buffer) {
+  const model = await loadModel(MODEL_DIR);
+  try {
+    const spec = preprocessSpecOf(model.manifest);
+    const batch = Array.from({ length: 64 }, () => photo);
+    await preprocessBatch(batch, spec, { concurrency: 2 });
+    let t0 = performance.now();
+    let decoded = 0;
+    let pixels: Float32Array = new Float32Array(0);
+    while (performance.now() - t0 < 3_000) {
+      pixels = await preprocessBatch(batch, spec, { concurrency: 2 });
+      decoded += batch.length;
+    }
+    const decodeS = (performance.now() - t0) / 1000 / decoded;
+    const n = 16;
+    const slice = pixels.subarray(0, n * spec.size * spec.size * 3);
+    await model.classifyPixels(slice, n);
+    t0 = performance.now();
+    let inferred = 0;
+    while (performance.now() - t0 < 3_000) {
+      await model.classifyPixels(slice, n);
+      inferred += n;
+    }
+    const inferS = (performance.now() - t0) / 1000 / inferred;
+    return { decodePerS: 1 / decodeS, inferPerS: 1 / inferS, limitPerS: 1 / (decodeS + inferS) };
+  } finally {
+    await model.dispose();
+  }
+}
+
+export async function run(): Promise<BenchSection[]> {
+  if (!hasModelAt(MODEL_DIR) || !existsSync(DATA_DIR)) {
+    return [{ title: 'peer: skipped', rows: [], notes: ['needs the shipped model and the flower data set'] }];
+  }
+  const photo = await samplePhoto();
+  const limit = await machineLimit(photo);
+  const limitRow = { what: 'machine limit (in process)', decode_img_per_s: Number(limit.decodePerS.toFixed(1)), batched_inference_img_per_s: Number(limit.inferPerS.toFixed(1)), limit_img_per_s: Number(limit.limitPerS.toFixed(1)) };
+
+  const found = peerPython();
+  const work = mkdtempSync(join(tmpdir(), 'petal-peer-'));
+  let peer: ChildProcess | undefined;
+  let endpoint: ServiceProcess | undefined;
+  try {
+    const urls: Record<string, string> = {};
+    endpoint = spawnService('endpoint', { MODEL_DIR, LOG_LEVEL: 'warn', PORT: String(await freePort()) });
+    urls.petal = await endpoint.ready();
+    let peerNote = '';
+    if ('python' in found) {
+      // The very graph Petal serves: the prepared backbone with the model's head appended.
+      const { manifest, head } = await readArtifact(MODEL_DIR);
+      const prepared = await locateBackbone(backboneFor(manifest), { fingerprint: manifest.backbone.fingerprint });
+      const onnxPath = join(work, 'model.onnx');
+      writeFileSync(onnxPath, appendHead(await readFile(prepared.onnxPath), head, prepared.featureDim));
+      const port = await freePort();
+      peer = spawn(found.python, [SERVER_PY, onnxPath, String(manifest.input.size), String(port)], { stdio: ['ignore', 'inherit', 'inherit'] });
+      urls.peer = `http://127.0.0.1:${port}`;
+      await waitPing(urls.peer, peer);
+    } else {
+      peerNote = `peer skipped: ${found.skipped}`;
+    }
+
+    const medians = await interleaved(urls, photo);
+    const rows: Array<Record<string, BenchCell>> = [];
+    const byServer: Record<string, Record<number, number>> = {};
+    for (const [name, url] of Object.entries(urls)) {
+      byServer[name] = {};
+      for (const connections of LEVELS) {
+        const t = await throughput(url, photo, connections);
+        byServer[name][connections] = t.reqPerS;
+        rows.push({
+          server: name === 'petal' ? 'Petal endpoint (Node, sharp, ORT)' : 'FastAPI + Pillow + onnxruntime',
+          concurrency: connections,
+          req_per_s: Number(t.reqPerS.toFixed(1)),
+          p50_ms: t.p50,
+          p99_ms: t.p99,
+          failed: t.failed,
+          ...(connections === 1 ? { sequential_median_ms: Number(medians[name]!.toFixed(2)) } : {}),
+          ...(connections === 16 ? { share_of_limit: `${Math.round((100 * t.reqPerS) / limit.limitPerS)}%` } : {}),
+        });
+      }
+    }
+    const notes = [
+      `one ${photo.length}-byte JPEG; sequential medians from 300 requests interleaved between the servers; throughput from autocannon, ${SECONDS} s per cell.`,
+      'share_of_limit: req/s at concurrency 16 over the machine limit measured in this run.',
+    ];
+    if (urls.peer) {
+      notes.push(
+        `Petal/peer: sequential median ${(medians.petal! / medians.peer!).toFixed(2)}×, req/s at 16 ${(byServer.petal![16]! / byServer.peer![16]!).toFixed(2)}×.`,
+      );
+    } else notes.push(peerNote);
+    return [
+      { title: 'peer: the machine limit for this model', rows: [limitRow], notes: ['decode: preprocessBatch of 64 copies, concurrency 2; inference: batches of 16 pre-decoded images.'] },
+      { title: 'peer: Petal endpoint against FastAPI + Pillow + onnxruntime, same graph and photo', rows, notes },
+    ];
+  } finally {
+    peer?.kill('SIGTERM');
+    await endpoint?.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
