@@ -32,6 +32,8 @@ const schema = z.object({
   MAX_INSTANCES: intVar(16),
   /** Decoded-pixel limit per image (decompression-bomb guard); 0 keeps the model runtime's default. */
   MAX_INPUT_PIXELS: intVar(0, 0),
+  /** Decoded pixels all images of one JSON batch may hold together (header-checked before decoding). */
+  MAX_REQUEST_PIXELS: intVar(100_000_000),
   /** ONNX Runtime intra-op threads per model call; 0 lets the runtime choose (all cores). */
   INFERENCE_THREADS: intVar(0, 0),
   ADMIN_TOKEN: z.string().min(1).optional(),
@@ -60,6 +62,7 @@ export interface EndpointConfig {
   queueTimeoutMs: number;
   maxInstances: number;
   maxInputPixels: number | undefined;
+  maxRequestPixels?: number;
   inferenceThreads: number | undefined;
   adminToken: string | undefined;
   /** Overrides the manifest's name/version for the model loaded from `modelDir` (not for later swaps). */
@@ -92,6 +95,7 @@ export function loadEndpointConfig(env: NodeJS.ProcessEnv = process.env): Endpoi
     queueTimeoutMs: c.QUEUE_TIMEOUT_MS,
     maxInstances: c.MAX_INSTANCES,
     maxInputPixels: c.MAX_INPUT_PIXELS || undefined,
+    maxRequestPixels: c.MAX_REQUEST_PIXELS,
     inferenceThreads: c.INFERENCE_THREADS || undefined,
     adminToken: c.ADMIN_TOKEN,
     modelIdentity:

@@ -79,3 +79,24 @@ describe('public answers carry no filesystem paths or raw error texts', () => {
     expect(ping).not.toMatch(/ENOENT|\/srv\//);
   });
 });
+
+describe('a JSON batch is bounded by its decoded pixels, not only its count', () => {
+  it('refuses a batch whose images hold more pixels together than allowed, before decoding; a smaller one passes', async () => {
+    const sharp = (await import('sharp')).default;
+    server = await startEndpoint({ maxRequestPixels: 1_000_000 }, { loader });
+    // 800×600 = 0.48 MP each: two fit in 1 MP, three do not (each alone is far below the per-image limit).
+    const jpeg = await sharp({ create: { width: 800, height: 600, channels: 3, background: '#3a7' } }).jpeg({ quality: 50 }).toBuffer();
+    const batch = (n: number) =>
+      fetch(`${server!.url}/invocations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ instances: Array.from({ length: n }, () => ({ b64: jpeg.toString('base64') })) }),
+      });
+    const refused = await batch(3);
+    expect(refused.status).toBe(400);
+    const body = parseContract(errorBodySchema, await refused.json(), 'the 400');
+    expect(body.error.code).toBe('TOO_MANY_PIXELS');
+    expect(body.error.message).toMatch(/1\.4 MP together/);
+    expect((await batch(2)).status).toBe(200);
+  });
+});

@@ -1,3 +1,4 @@
+import { checkTotalPixels } from '@petal/imaging';
 import type { Classification } from '@petal/model';
 import type { ModelHost } from './model-host.js';
 
@@ -20,6 +21,8 @@ export interface QueueOptions {
   concurrency: number;
   /** A request still waiting after this long is failed with QueueTimeoutError. */
   queueTimeoutMs: number;
+  /** Decoded pixels one multi-image request may hold (checked from headers before it queues). */
+  maxRequestPixels?: number;
 }
 
 export interface QueueObserver {
@@ -101,7 +104,14 @@ export class InferenceQueue {
     return this.running;
   }
 
-  submit(input: InferenceInput): Promise<InferenceResult> {
+  async submit(input: InferenceInput): Promise<InferenceResult> {
+    // One image is bounded by the decoder's per-image limit; a batch also by its total, before it costs
+    // a decode or a place in the queue.
+    if (input.kind === 'images' && input.images.length > 1) await checkTotalPixels(input.images, this.options.maxRequestPixels);
+    return this.enqueue(input);
+  }
+
+  private enqueue(input: InferenceInput): Promise<InferenceResult> {
     if (this.closed) return Promise.reject(new QueueClosedError());
     if (!this.host.ready) return Promise.reject(new ModelUnavailableError());
     if (this.waiting.length >= this.options.maxQueue) return Promise.reject(new QueueFullError(this.retryAfter()));

@@ -58,6 +58,7 @@ export function buildEndpoint(config: EndpointConfig, deps: EndpointDeps = {}): 
       batchWindowMs: config.batchWindowMs,
       concurrency: config.inferenceConcurrency,
       queueTimeoutMs: config.queueTimeoutMs,
+      ...(config.maxRequestPixels ? { maxRequestPixels: config.maxRequestPixels } : {}),
     },
     metrics,
   );
