@@ -48,6 +48,12 @@ const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (color: number, text: string) => (useColor ? `\x1b[${color}m${text}\x1b[0m` : text);
 const say = (message: string) => process.stdout.write(`${paint(1, '[start]')} ${message}\n`);
 
+/**
+ * The WAS believes the client address the web BFF names only from the BFF's address, which here is
+ * loopback; without it every browser would share the WAS's one rate-limit bucket.
+ */
+const proxyEnv = (name: ServiceName): Record<string, string> => (name === 'was' ? { TRUSTED_PROXIES: process.env.WAS_TRUSTED_PROXIES ?? '127.0.0.1' } : {});
+
 function services(): ServiceSpec[] {
   const order = startOrder();
   const ports = Object.fromEntries(
@@ -58,7 +64,7 @@ function services(): ServiceSpec[] {
     name,
     port: ports[name],
     readyPath: SERVICES[name].readyPath,
-    env: { ...wiringEnv(name, urls), [LISTEN_ENV.port]: String(ports[name]) },
+    env: { ...wiringEnv(name, urls), ...proxyEnv(name), [LISTEN_ENV.port]: String(ports[name]) },
     color: COLORS[name],
   }));
 }
