@@ -1,4 +1,4 @@
-import { useCallback, useState, type FormEvent } from 'react';
+import { useCallback, useRef, useState, type FormEvent } from 'react';
 import type { ConsoleInfo, ConsoleParameter, ConsoleParameterValue, ExecutionDetail, ExecutionSummary, StepLog } from '@petal/contracts';
 import type { ConsoleApi } from './api.js';
 import { ErrorLine } from './ErrorLine.js';
@@ -153,7 +153,7 @@ function ExecutionRow({ e, selected, onSelect }: { e: ExecutionSummary; selected
   );
 }
 
-function ExecutionPanel({ api, id, onClose }: { api: ConsoleApi; id: string; onClose: () => void }) {
+function ExecutionPanel({ api, id, onClose, onStatus }: { api: ConsoleApi; id: string; onClose: () => void; onStatus: () => void }) {
   const { lang, t } = useI18n();
   const compact = useMediaQuery('(max-width: 700px)');
   const [detail, setDetail] = useState<ExecutionDetail>();
@@ -162,14 +162,19 @@ function ExecutionPanel({ api, id, onClose }: { api: ConsoleApi; id: string; onC
   const [log, setLog] = useState<StepLog>();
   const running = !detail || detail.execution.status === 'running';
 
+  const lastStatus = useRef<string>(undefined);
   const load = useCallback(async () => {
     try {
-      setDetail(await api.execution(id));
+      const next = await api.execution(id);
+      setDetail(next);
       setError(undefined);
+      // The list beside it shows the same execution: keep the two in step.
+      if (lastStatus.current !== undefined && lastStatus.current !== next.execution.status) onStatus();
+      lastStatus.current = next.execution.status;
     } catch (err) {
       setError(err);
     }
-  }, [api, id]);
+  }, [api, id, onStatus]);
   usePolling(load, 1000, running);
 
   const loadLog = useCallback(async () => {
@@ -310,7 +315,7 @@ export function PipelineView({ api, info, selected, select }: Props) {
 
   return (
     <div className="c-view" data-testid="pipeline-view">
-      {selected && <ExecutionPanel key={selected} api={api} id={selected} onClose={() => select(undefined)} />}
+      {selected && <ExecutionPanel key={selected} api={api} id={selected} onClose={() => select(undefined)} onStatus={() => void load()} />}
       <section className="c-card" aria-labelledby="executions-heading">
         <div className="c-section-head">
           <h2 id="executions-heading">{t.pipeline.executions}</h2>

@@ -21,9 +21,9 @@ export function StepGraph({ graph, steps, compact, selected, onSelect }: Props) 
   const { lang, t } = useI18n();
   const byName = new Map(steps.map((s) => [s.name, s]));
   const longest = Math.max(...graph.nodes.map((n) => n.name.length));
-  const boxW = compact ? 104 : Math.max(150, Math.ceil(longest * 7.4) + 24);
+  const boxW = compact ? 104 : Math.max(140, Math.ceil(longest * 7.6) + 22);
   const boxH = compact ? 60 : 52;
-  const gapAcross = compact ? 26 : 44; // between layers
+  const gapAcross = compact ? 26 : 52; // between layers
   const gapAlong = compact ? 8 : 16; // between steps of one layer
   const layers = Math.max(...graph.nodes.map((n) => n.depth)) + 1;
   const perLayer = Math.max(...graph.nodes.map((n) => n.row)) + 1;
@@ -46,7 +46,7 @@ export function StepGraph({ graph, steps, compact, selected, onSelect }: Props) 
       <g key={`${e.from}-${e.to}`}>
         <path d={d} className={`graph__edge${e.branch ? ' graph__edge--branch' : ''}`} markerEnd="url(#graph-arrow)" />
         {e.branch && (
-          <text x={x1 + (x2 - x1) * 0.72 + (compact ? 4 : -6)} y={y1 + (y2 - y1) * 0.72 - (compact ? 0 : 5)} className="graph__edge-label">
+          <text x={(x1 + x2) / 2 + (compact ? 4 : -6)} y={(y1 + y2) / 2 - 4} className="graph__edge-label">
             {e.branch}
           </text>
         )}

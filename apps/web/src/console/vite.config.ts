@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defaultClientConditions, defineConfig } from 'vite';
+import { precompress } from '../../scripts/vite-plugins.js';
 
 const bff = process.env.WEB_BFF_URL ?? 'http://127.0.0.1:8000';
 
@@ -12,7 +13,8 @@ export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
   base: '/',
   publicDir: false,
-  plugins: [react()],
+  // precompress: the .br/.gz copies the server picks from, as for the classifier's files.
+  plugins: [react(), precompress()],
   resolve: { conditions: ['source', ...defaultClientConditions] },
   build: {
     outDir: fileURLToPath(new URL('../../dist/client', import.meta.url)),

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { endpointModelsSchema } from '@petal/contracts';
+import { endpointModelsSchema, executionDetailSchema, startRunAnswerSchema } from '@petal/contracts';
 import { makeImageFolder, THREE_COLOURS } from '@petal/evaluation/testing';
 import { freePort, hasModelAt } from '@petal/stack';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -85,9 +85,12 @@ describe.skipIf(SKIP !== '')('the MLOps console in a real browser', () => {
     const context = await browser.newContext({ locale, viewport: { width, height: 900 }, deviceScaleFactor: 1 });
     const page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(String(err)));
+    // The refusals this test provokes on purpose (401) are expected; any other failed request is not.
+    page.on('response', (res) => {
+      if (res.status() >= 400 && res.status() !== 401) pageErrors.push(`${res.status()} ${new URL(res.url()).pathname}`);
+    });
     page.on('console', (msg) => {
-      // The refusals this test provokes on purpose are logged by Chromium as failed requests.
-      if (msg.type() === 'error' && !/status of 40[13]/.test(msg.text())) pageErrors.push(msg.text());
+      if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) pageErrors.push(msg.text());
     });
     await page.goto(`${base}/console/${hash}`);
     await page.locator(hash.startsWith('#models') ? '[data-testid="models-view"]' : '[data-testid="pipeline-view"]').waitFor();
@@ -99,13 +102,15 @@ describe.skipIf(SKIP !== '')('the MLOps console in a real browser', () => {
     await page.screenshot({ path: join(SHOTS, name), fullPage: true });
   }
 
+  const served = async () => endpointModelsSchema.parse(await (await fetch(`${endpoint}/models`)).json()).model;
+
   async function useToken(page: Page, token: string) {
     await page.getByTestId('token-input').fill(token);
     await page.getByTestId('token-use').click();
     await page.getByTestId('token-set').waitFor();
   }
 
-  it('does not load any console code on the classifier page', async () => {
+  it('does not load any console code on the classifier page; the console page ships compressed', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const scripts: string[] = [];
@@ -117,6 +122,14 @@ describe.skipIf(SKIP !== '')('the MLOps console in a real browser', () => {
     expect(scripts.length).toBeGreaterThan(0);
     expect(scripts.filter((s) => /console/.test(s))).toEqual([]);
     await context.close();
+
+    // The console's own script goes out compressed, as the classifier's does.
+    const html = await (await fetch(`${base}/console/`)).text();
+    const script = /src="(\/assets\/console-[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const res = await fetch(`${base}${script}`, { headers: { 'accept-encoding': 'br' } });
+    expect(res.headers.get('content-encoding')).toBe('br');
+    expect(res.headers.get('cache-control')).toContain('immutable');
   });
 
   it('starts a pipeline run from the console (refused without the admin token), which appears with its step graph and finishes', async () => {
@@ -188,7 +201,6 @@ describe.skipIf(SKIP !== '')('the MLOps console in a real browser', () => {
     expect(await v1.getByTestId('approval').getAttribute('data-approval')).toBe('PendingManualApproval');
     const refusedDeploy = await fetch(`${base}/api/console/models/1/deploy`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer not-the-token' }, body: '{}' });
     expect(refusedDeploy.status).toBe(401);
-    const served = async () => endpointModelsSchema.parse(await (await fetch(`${endpoint}/models`)).json()).model;
     const before = await served();
 
     await useToken(page, ADMIN_TOKEN);
@@ -213,6 +225,34 @@ describe.skipIf(SKIP !== '')('the MLOps console in a real browser', () => {
     await shot(page, 'models-deployed-en-1280.png');
     await context.close();
   }, 120_000);
+
+  it('rolls back from the Models view: a second run deploys version 2, and version 1 is put back', async () => {
+    const auth = { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` };
+    const parameters = { data, epochs: 6, augment: 1, 'test-split': 0.25, 'validation-split': 0.25, approval: 'Approved' };
+    const started = await fetch(`${base}/api/console/executions`, { method: 'POST', headers: auth, body: JSON.stringify({ parameters }) });
+    expect(started.status).toBe(202);
+    const { id } = startRunAnswerSchema.parse(await started.json());
+    await expect
+      .poll(async () => executionDetailSchema.parse(await (await fetch(`${base}/api/console/executions/${id}`)).json()).execution.status, { timeout: 180_000, interval: 1000 })
+      .not.toBe('running');
+    const run = executionDetailSchema.parse(await (await fetch(`${base}/api/console/executions/${id}`)).json());
+    expect(run.execution.status, run.execution.message).toBe('succeeded');
+    expect(run.steps.find((s) => s.name === 'Deploy')?.status).toBe('succeeded');
+    expect((await served())?.version).toBe('2');
+
+    const { page, context } = await openConsole('en', 1280, '#models');
+    await useToken(page, ADMIN_TOKEN);
+    const v1 = page.locator('[data-testid="version-row"][data-version="1"]');
+    await page.locator('[data-testid="version-row"][data-version="2"] [data-testid="deployed-badge"]').waitFor();
+    const rollback = v1.getByTestId('action-deploy');
+    expect(await rollback.textContent()).toBe('Roll back to this');
+    await shot(page, 'models-two-versions-en-1280.png');
+    await rollback.click();
+    await v1.getByTestId('deployed-badge').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('deployed-now').textContent()).toContain('Version 1 is deployed');
+    expect((await served())?.version).toBe('1');
+    await context.close();
+  }, 240_000);
 
   it('draws its main states in both languages at 390 and 1280 px', async () => {
     expect(executionId).not.toBe('');

@@ -19,6 +19,7 @@ import {
   LocalExecutor,
   MODEL_PACKAGE_GROUP,
   ParameterError,
+  executionRecordKey,
   flowerPipeline,
   layoutGraph,
   listExecutions,
@@ -34,6 +35,8 @@ import { ConsoleRefusal, type ConsoleBackend, type CreateConsoleBackend } from '
 /** The end of a step's log is what a person looks at (the error, the last epochs). */
 const LOG_TAIL_BYTES = 64 * 1024;
 const ACTOR = 'web-console';
+/** How long a start waits for the new execution's first record (one small write). */
+const RECORD_WAIT_MS = 10_000;
 const FINISHED = new Set(['succeeded', 'cached', 'skipped', 'failed', 'stopped']);
 
 const REGISTRY_CODES = {
@@ -221,8 +224,13 @@ export const createConsoleBackend: CreateConsoleBackend = (env, log) => {
         view: { started: (record) => started(record.id), update: () => undefined, line: () => undefined },
       });
       const done = executor.start(parameters);
-      // The id is known (and the record written) before the first job starts; the run goes on without the request.
+      // The executor names the execution before its first write: answer once the record can be read, so the
+      // page's first look finds it; the run itself goes on without the request.
       const id = await Promise.race([recorded, done.then((r) => r.id)]);
+      let finished = false;
+      void done.finally(() => (finished = true)).catch(() => undefined);
+      const deadline = Date.now() + RECORD_WAIT_MS;
+      while (!finished && Date.now() < deadline && !(await store.exists(executionRecordKey(id)))) await new Promise((r) => setTimeout(r, 20));
       const settled = done.then(
         (r) => log(`console run ${r.id} ended ${r.status}${r.message ? `: ${r.message}` : ''}`),
         (err: unknown) => log(`console run ${id} failed: ${(err as Error).message}`),
