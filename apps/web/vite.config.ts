@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defaultClientConditions, defineConfig } from 'vite';
-import { precompress, serviceWorker } from './scripts/vite-plugins.js';
+import { inlineCss, precompress, serviceWorker } from './scripts/vite-plugins.js';
 
 const bff = process.env.WEB_BFF_URL ?? 'http://127.0.0.1:8000';
 
@@ -10,7 +10,7 @@ const bff = process.env.WEB_BFF_URL ?? 'http://127.0.0.1:8000';
 export default defineConfig({
   root: fileURLToPath(new URL('./src/client', import.meta.url)),
   publicDir: fileURLToPath(new URL('./public', import.meta.url)),
-  plugins: [react(), serviceWorker(fileURLToPath(new URL('./scripts/sw-template.js', import.meta.url))), precompress()],
+  plugins: [react(), inlineCss(), serviceWorker(fileURLToPath(new URL('./scripts/sw-template.js', import.meta.url))), precompress()],
   // Workspace packages (the flower catalog) are bundled from their TypeScript sources.
   resolve: { conditions: ['source', ...defaultClientConditions] },
   build: {

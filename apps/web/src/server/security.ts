@@ -23,6 +23,17 @@ export const CSP_DIRECTIVES = {
 };
 
 /**
+ * The policy as a header value, with the given inline styles allowed by hash: the page carries its
+ * stylesheet inline (one response less before the first paint), and only that exact text may apply.
+ */
+export function cspWithStyleHashes(hashes: readonly string[]): string {
+  const directives: Record<string, readonly string[]> = { ...CSP_DIRECTIVES, styleSrc: [...CSP_DIRECTIVES.styleSrc, ...hashes.map((h) => `'${h}'`)] };
+  return Object.entries(directives)
+    .map(([name, values]) => `${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${values.join(' ')}`)
+    .join(';');
+}
+
+/**
  * Browser features the page may use: the camera, from this origin only ("Take a photo"); everything
  * else a page could ask for is switched off, for it and for anything it could embed.
  */

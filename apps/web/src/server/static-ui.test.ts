@@ -1,12 +1,12 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '@petal/stack';
+import { buildUi } from '../e2e/stack.js';
 import { buildApp } from './app.js';
 import { loadWebConfig } from './config.js';
 import { PERMISSIONS_POLICY } from './security.js';
@@ -38,21 +38,12 @@ describe('the UI as the BFF serves it: precompressed, no public source maps, a p
   let web: FastifyInstance;
   let base = '';
   let script = '';
-  let style = '';
 
   beforeAll(async () => {
     clientDir = await mkdtemp(join(tmpdir(), 'petal-static-ui-'));
-    // vitest sets NODE_ENV=test, which would bundle React's development build: say production, as `npm run build` does.
-    await build({
-      configFile: resolve(REPO_ROOT, 'apps/web/vite.config.ts'),
-      mode: 'production',
-      define: { 'process.env.NODE_ENV': JSON.stringify('production') },
-      logLevel: 'silent',
-      build: { outDir: clientDir, emptyOutDir: true },
-    });
+    await buildUi(clientDir);
     const assets = await readdir(join(clientDir, 'assets'));
     script = assets.find((f) => f.endsWith('.js'))!;
-    style = assets.find((f) => f.endsWith('.css'))!;
     web = await buildApp(loadWebConfig({ WAS_URL: 'http://127.0.0.1:9', CLIENT_DIR: clientDir }), { logger: false });
     base = await web.listen({ host: '127.0.0.1', port: 0 });
   }, 120_000);
@@ -81,6 +72,8 @@ describe('the UI as the BFF serves it: precompressed, no public source maps, a p
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(plain.headers.vary).toMatch(/accept-encoding/i);
     expect(plain.body.equals(original)).toBe(true);
+    // React's production build: no development-only JSX runtime in what goes out.
+    expect(original.includes('jsxDEV')).toBe(false);
     console.info(`[static-ui] ${script}: ${original.length} B raw, ${gz.body.length} B gzip, ${br.body.length} B brotli`);
     expect(br.body.length).toBeLessThan(original.length / 3);
 
@@ -90,13 +83,30 @@ describe('the UI as the BFF serves it: precompressed, no public source maps, a p
     expect(brotliDecompressSync(page.body).toString()).toContain('<div id="root">');
   });
 
+  it('carries its stylesheet inline, allowed by exactly its hash (no unsafe-inline), so the first paint waits for one response', async () => {
+    const res = await get(base, '/');
+    const html = res.body.toString();
+    expect(html).not.toMatch(/<link rel="stylesheet"/);
+    const css = /<style>([\s\S]*?)<\/style>/.exec(html)![1]!;
+    expect(css).toContain('.page-title');
+    expect((await readdir(join(clientDir, 'assets'))).some((f) => f.endsWith('.css'))).toBe(false); // no second copy
+    const csp = String(res.headers['content-security-policy']);
+    const hash = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+    expect(csp).toContain(`style-src 'self' ${hash(css)}`);
+    expect(csp).not.toContain(hash(`${css} `)); // any other text is not allowed
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).toContain("frame-ancestors 'none'");
+    // Other answers keep the plain policy.
+    expect(String((await get(base, `/assets/${script}`)).headers['content-security-policy'])).toContain("style-src 'self';");
+  });
+
   it('does not serve source maps (the script does not name one), nor the compressed copies by name', async () => {
     const files = await readdir(join(clientDir, 'assets'));
     expect(files).toContain(`${script}.map`); // written for whoever debugs a deploy …
     expect((await get(base, `/assets/${script}.map`)).status).toBe(404); // … but not public
     expect((await readFile(join(clientDir, 'assets', script), 'utf8')).includes('sourceMappingURL')).toBe(false);
     expect((await get(base, `/assets/${script}.br`)).status).toBe(404);
-    expect((await get(base, `/assets/${style}`)).status).toBe(200);
   });
 
   it('answers a person with a friendly HTML 404 page and an API client with the JSON error', async () => {
@@ -138,7 +148,7 @@ describe('the UI as the BFF serves it: precompressed, no public source maps, a p
     expect(sw.headers['cache-control']).toBe('no-cache');
     const source = sw.body.toString();
     const shell = JSON.parse(/const SHELL = (\[.*\]);/.exec(source)![1]!) as string[];
-    expect(shell).toEqual(expect.arrayContaining(['/', `/assets/${script}`, `/assets/${style}`, '/manifest.webmanifest', '/samples/astilbe.jpg']));
+    expect(shell).toEqual(expect.arrayContaining(['/', `/assets/${script}`, '/manifest.webmanifest', '/samples/astilbe.jpg']));
     expect(shell.some((p) => p.endsWith('.map') || p.endsWith('.br') || p.endsWith('.gz'))).toBe(false);
     // Everything it would cache is there to be cached.
     for (const path of shell) expect((await get(base, path)).status, path).toBe(200);

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WEB_ERRORS, errorBody } from '@petal/contracts';
+import { cspWithStyleHashes } from './security.js';
 
 /** Vite content-hashes everything under /assets, so those bytes never change under their name. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -21,6 +23,11 @@ export function isServable(urlPath: string): boolean {
   return !/\.(map|br|gz)$/i.test(urlPath);
 }
 
+/** CSP hashes ('sha256-…') of the <style> elements a built page carries inline (see inlineCss in vite-plugins.ts). */
+export function inlineStyleHashes(html: string): string[] {
+  return [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((m) => `sha256-${createHash('sha256').update(m[1]!, 'utf8').digest('base64')}`);
+}
+
 /** A person's browser asks for a page (Accept: text/html); API clients get the JSON error instead. */
 function wantsPage(request: FastifyRequest): boolean {
   return (request.method === 'GET' || request.method === 'HEAD') && (request.headers.accept ?? '').includes('text/html');
@@ -35,6 +42,8 @@ export async function registerStaticUi(app: FastifyInstance, clientDir: string):
     );
     return false;
   }
+  // The page's own inline stylesheet is allowed by its hash, on the page's answer only.
+  const pageCsp = cspWithStyleHashes(inlineStyleHashes(readFileSync(join(clientDir, 'index.html'), 'utf8')));
   await app.register(fastifyStatic, {
     root: clientDir,
     prefix: '/',
@@ -47,6 +56,7 @@ export async function registerStaticUi(app: FastifyInstance, clientDir: string):
     setHeaders(reply, filePath) {
       const urlPath = filePath.slice(clientDir.length).replaceAll('\\', '/').replace(/\.(br|gz)$/, '');
       reply.header('cache-control', cacheControlFor(urlPath));
+      if (urlPath === '/index.html') reply.header('content-security-policy', pageCsp);
     },
   });
 

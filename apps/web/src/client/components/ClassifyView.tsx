@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { ApiCallError, type ApiClient } from '../lib/api-client.js';
-import type { ApiFailure } from '../lib/api-errors.js';
+import type { ApiFailure, ErrorKind } from '../lib/api-errors.js';
 import { classifierReducer, currentImage, initialClassifierState, type ChosenImage } from '../lib/classifier-state.js';
 import { DOWNSCALE, makeThumbnail, prepareUpload } from '../lib/downscale.js';
 import { localizeResponse } from '../lib/localize.js';
@@ -14,6 +14,8 @@ import { PreviewPane } from './PreviewPane.js';
 import { RecentList } from './RecentList.js';
 import { ResultCard } from './ResultCard.js';
 import { FlowerMark } from './icons.js';
+
+const REFUSED_HERE: ReadonlySet<ErrorKind> = new Set(['empty', 'not_image', 'too_large']);
 
 export interface ClassifyViewProps {
   api: ApiClient;
@@ -160,7 +162,10 @@ export function ClassifyView({ api, session, prepare = prepareUpload, thumbnail 
 
   const shown = useMemo(() => (state.phase === 'result' ? localizeResponse(state.response, lang) : undefined), [state, lang]);
 
-  const idle = state.phase === 'idle' || (state.phase === 'error' && !state.image);
+  // Refused here, before any upload (empty, not drawable, too large to send): said beside the photo
+  // picker, where the person is, rather than in an answer card there is no answer for.
+  const refusedHere = state.phase === 'error' && state.failure.status === undefined && REFUSED_HERE.has(state.failure.kind);
+  const idle = state.phase === 'idle' || refusedHere;
   return (
     <div className="classify-layout">
       <section className="card picker-card" aria-labelledby="picker-heading">
@@ -183,7 +188,7 @@ export function ClassifyView({ api, session, prepare = prepareUpload, thumbnail 
         ) : (
           <ImagePicker onPick={choose} />
         )}
-        {state.phase === 'error' && !state.image && <ErrorNotice failure={state.failure} />}
+        {refusedHere && <ErrorNotice failure={state.failure} />}
       </section>
 
       {!idle && (
@@ -200,7 +205,7 @@ export function ClassifyView({ api, session, prepare = prepareUpload, thumbnail 
               <p role="status">{t.classify.busy}</p>
             </div>
           )}
-          {state.phase === 'error' && state.image && <ErrorNotice failure={state.failure} onRetry={classify} />}
+          {state.phase === 'error' && <ErrorNotice failure={state.failure} {...(state.image ? { onRetry: classify } : {})} />}
           {state.phase === 'selected' && (
             <div className="answer-placeholder" data-testid="placeholder">
               <FlowerMark size={56} />
