@@ -64,7 +64,7 @@ export class Invoker {
     private readonly options: InvokerOptions,
   ) {}
 
-  async invoke(request: InvocationRequest): Promise<Required<InvocationAnswer>> {
+  async invoke(request: InvocationRequest): Promise<InvocationAnswer & Required<Pick<InvocationAnswer, 'labels' | 'model'>>> {
     if (!acceptsJson(request.accept)) {
       throw invocationError('NOT_ACCEPTABLE', `cannot answer in ${request.accept}; this model answers application/json`);
     }
@@ -79,6 +79,7 @@ export class Invoker {
       predictions: result.classifications.map((c: Classification) => c.probabilities),
       labels: result.classifications[0]?.labels ?? [],
       model: result.model,
+      ...outOfScopeOf(result.classifications),
     };
   }
 
@@ -116,6 +117,23 @@ export class Invoker {
     }
     throw invocationError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type} is not supported: ${supportedTypes()}`);
   }
+}
+
+/**
+ * The answer's `outOfScope` block, only when the model that answered carries a calibration (the
+ * classifications then all have a score): older models answer as before, probabilities alone.
+ */
+function outOfScopeOf(classifications: readonly Classification[]): Pick<InvocationAnswer, 'outOfScope'> {
+  const first = classifications[0]?.outOfScope;
+  if (!first || classifications.some((c) => c.outOfScope === undefined)) return {};
+  return {
+    outOfScope: {
+      scores: classifications.map((c) => c.outOfScope!.score),
+      levels: classifications.map((c) => c.outOfScope!.level),
+      method: first.method,
+      thresholds: first.thresholds,
+    },
+  };
 }
 
 function supportedTypes(): string {

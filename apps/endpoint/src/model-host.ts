@@ -182,5 +182,7 @@ function summarize(slot: Slot): ModelSummary {
     location: slot.location,
     loadedAt: slot.loadedAt.toISOString(),
     ...(numeric ? { metrics: numeric } : {}),
+    // null, not absent: says out loud that this model has no calibration and answers probabilities alone.
+    outOfScope: model.outOfScope ?? null,
   };
 }

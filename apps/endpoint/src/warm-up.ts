@@ -27,4 +27,8 @@ function checkClassification(result: Classification, model: LoadedModel): void {
   if (!probabilities.every(Number.isFinite) || Math.abs(sum - 1) > 1e-3) {
     throw new Error(`model answered probabilities that are not a distribution (sum ${sum})`);
   }
+  // A calibrated model must score every answer; a NaN score would turn every photo `unknown`.
+  if (model.outOfScope && !(result.outOfScope && Number.isFinite(result.outOfScope.score))) {
+    throw new Error(`model has an out-of-scope calibration but answered the score ${result.outOfScope?.score}`);
+  }
 }

@@ -1,5 +1,5 @@
 import { flowerByKey, flowerByNo, type Lang } from '@petal/catalog';
-import { TOP_CANDIDATES, type Candidate, type ClassifyAnswer } from '@petal/contracts';
+import { TOP_CANDIDATES, decideVerdict, type Candidate, type ClassifyAnswer } from '@petal/contracts';
 import type { EndpointPrediction } from './endpoint-client.js';
 
 const NOT_SURE: Record<Lang, { name: (best: string) => string; description: (list: string) => string }> = {
@@ -11,6 +11,22 @@ const NOT_SURE: Record<Lang, { name: (best: string) => string; description: (lis
   ko: {
     name: (best) => `잘 모르겠어요 (${best}일 수도 있어요)`,
     description: (list) => `이 사진은 확신하기 어려워요. 가장 가까운 후보: ${list}. 꽃 한 송이가 잘 보이도록 밝은 곳에서 가까이 찍으면 도움이 돼요.`,
+  },
+};
+
+/**
+ * An `unknown` answer names no flower as the answer: `no` is -1 (as for a label the catalog does not
+ * know) and the words say what the model knows instead. The candidates stay in `top` for the curious.
+ */
+const UNKNOWN: Record<Lang, { name: string; description: (count: number, known: string) => string }> = {
+  en: {
+    name: 'Not a flower Petal knows',
+    description: (count, known) =>
+      `This doesn't look like one of the ${count} flowers Petal knows (${known}). Try a clear photo of one of them.`,
+  },
+  ko: {
+    name: 'Petal이 아는 꽃이 아니에요',
+    description: (count, known) => `Petal이 아는 꽃 ${count}종(${known}) 중 하나로 보이지 않아요. 그중 한 꽃이 잘 보이는 사진으로 다시 해 보세요.`,
   },
 };
 
@@ -44,23 +60,31 @@ export function buildAnswer(
   const best = ranked[0];
   if (!best) throw new Error('prediction without probabilities'); // excluded by the response schema
   const confident = best.probability >= confidenceThreshold;
+  const verdict = decideVerdict(best.probability, confidenceThreshold, prediction.outOfScope?.levels[0]);
   const top = ranked.map(({ no, key, name, probability }) => ({ no, key, name, probability }));
-  const result = confident
-    ? { no: best.no, name: best.name, acc: best.probability, description: best.description }
-    : {
-        no: best.no,
-        name: NOT_SURE[lang].name(best.name),
-        acc: best.probability,
-        description: NOT_SURE[lang].description(top.map((c) => `${c.name} ${percent(c.probability)}`).join(', ')),
-      };
+  let result;
+  if (verdict === 'unknown') {
+    // The model's own classes, in its label order: the number and names come from the model, not from us.
+    const known = probabilities.map((p, index) => candidate(index, p, prediction.labels, lang).name);
+    result = { no: -1, name: UNKNOWN[lang].name, acc: best.probability, description: UNKNOWN[lang].description(known.length, known.join(', ')) };
+  } else if (verdict === 'flower') {
+    result = { no: best.no, name: best.name, acc: best.probability, description: best.description };
+  } else {
+    result = {
+      no: best.no,
+      name: NOT_SURE[lang].name(best.name),
+      acc: best.probability,
+      description: NOT_SURE[lang].description(top.map((c) => `${c.name} ${percent(c.probability)}`).join(', ')),
+    };
+  }
   return {
     result,
     top,
     model: { name: prediction.model?.name ?? 'unknown', version: prediction.model?.version ?? 'unknown' },
     lang,
     elapsedMs: Math.round(elapsedMs * 10) / 10,
-    confident,
-    // Without an out-of-scope score the probabilities are all there is: never `unknown`.
-    verdict: confident ? 'flower' : 'unsure',
+    // Confidence in the top probability, as before; `verdict` says whether the answer is a flower at all.
+    confident: confident && verdict !== 'unknown',
+    verdict,
   };
 }

@@ -15,6 +15,12 @@ const USAGE = `usage: npm run evaluate -- --model <dir | model.tar.gz> --data <d
   --split <file>          a test-split.json naming the images to score (default: the model's own
                           test-split.json when it has one, else every image under --data)
   --all                   score every image under --data, even when the model carries a split
+  --ood <dir|generated>   also score a set of images that are none of the model's classes (repeatable):
+                          a folder (searched recursively), or "generated" for the built-in set made at
+                          run time (noise, flat colours, gradients, renders, licensed npm package images);
+                          the share answered unknown or unsure goes into evaluation.json and the report
+  --confidence-threshold <p>  the top probability under which the service answers unsure (default 0.6,
+                          the WAS's default)
   --quiet                 no progress bar
 
 Inside a SageMaker Processing container (argument "processing", or /opt/ml/config/processingjobconfig.json
@@ -32,6 +38,8 @@ async function main(argv: string[]): Promise<void> {
       out: { type: 'string' },
       split: { type: 'string' },
       all: { type: 'boolean' },
+      ood: { type: 'string', multiple: true },
+      'confidence-threshold': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -42,6 +50,10 @@ async function main(argv: string[]): Promise<void> {
   }
   if (values.all && values.split) throw new UsageError('--all and --split contradict each other: pass one');
   const selection = values.all ? ('all' as const) : values.split ? resolve(values.split) : undefined;
+  const outOfScope = (values.ood ?? []).map((v) => (v === 'generated' ? v : resolve(v)));
+  const confidence = values['confidence-threshold'] === undefined ? undefined : Number(values['confidence-threshold']);
+  if (confidence !== undefined && !(confidence >= 0 && confidence <= 1)) throw new UsageError('--confidence-threshold must be a number from 0 to 1');
+  const judging = { outOfScope, ...(confidence !== undefined ? { confidenceThreshold: confidence } : {}) };
 
   if (positionals[0] === 'processing' || (!values.model && isSageMakerProcessing())) {
     const paths = processingPaths();
@@ -53,6 +65,7 @@ async function main(argv: string[]): Promise<void> {
         split: selection ?? inputs.split,
         outDir: inputs.outDir,
         quiet: values.quiet ?? !process.stderr.isTTY,
+        ...judging,
       });
     } catch (err) {
       await writeExitMessage(paths, (err as Error).message);
@@ -74,6 +87,7 @@ async function main(argv: string[]): Promise<void> {
       ...(selection ? { split: selection } : {}),
       outDir: resolve(values.out),
       quiet: values.quiet ?? false,
+      ...judging,
     });
   } finally {
     if (downloaded) await rm(downloaded, { recursive: true, force: true });

@@ -7,11 +7,15 @@ import {
   loadModel,
   openModelLocation,
   preprocessSpecOf,
+  type Classification,
   type LoadedModel,
   type Manifest,
   type ManifestMetrics,
 } from '@petal/model';
+import { DEFAULT_CONFIDENCE_THRESHOLD } from '@petal/contracts';
 import { UsageError } from './errors.js';
+import { generateOutOfScopeSet, readOutOfScopeFolder, type OutOfScopeImage } from './out-of-scope-set.js';
+import { inScopeCounts, outOfScopeSetCounts, type OutOfScopeSection } from './out-of-scope-rates.js';
 import { EVALUATION_FILE, toEvaluationDocument, type EvaluationDocument } from './evaluation-file.js';
 import { fingerprintSamples, readImageFolder, type Sample } from './image-folder.js';
 import { evaluatePredictions, type Evaluation } from './metrics.js';
@@ -37,6 +41,13 @@ export interface EvaluateOptions {
   quiet?: boolean;
   /** Where `name=value` metric lines go (stdout by default). */
   log?: (line: string) => void;
+  /**
+   * Out-of-scope sets to score: folders of images that are none of the model's classes, or `generated`
+   * for the built-in set made at run time (noise, flat colours, gradients, renders, licensed package images).
+   */
+  outOfScope?: readonly string[];
+  /** The top probability under which the service answers `unsure` (the WAS's default). */
+  confidenceThreshold?: number;
 }
 
 export interface EvaluateResult {
@@ -87,6 +98,7 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
         process.stderr.write(`skipped ${scored.skipped.length} unreadable image(s): ${scored.skipped.slice(0, 10).join(', ')}${scored.skipped.length > 10 ? ', …' : ''}\n`);
       }
       if (scored.samples.length === 0) throw new UsageError(`no readable images to evaluate in ${source}`);
+      const outOfScope = await scoreOutOfScope(model, scored, options, log);
 
       const evaluation = evaluatePredictions(
         classes,
@@ -101,6 +113,7 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
         fingerprint: fingerprintSamples(scored.samples),
         ...(split ? { split: { subset: split.subset, datasetFingerprint: split.datasetFingerprint } } : {}),
         skipped: scored.skipped,
+        outOfScope,
       });
       const evaluatedOn = split ? split.subset : 'all';
       const reportHtml = renderReport({
@@ -110,7 +123,7 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
         ...(history ? { history } : {}),
         test: evaluation,
         evaluatedOn,
-        facts: reportFacts(manifest, document, history),
+        facts: [...reportFacts(manifest, document, history), ...outOfScopeFacts(outOfScope)],
       });
 
       await mkdir(options.outDir, { recursive: true });
@@ -135,6 +148,8 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
           testSize: evaluation.size,
           ...(validationAccuracy !== undefined && Number.isFinite(validationAccuracy) ? { validationAccuracy } : {}),
           macroF1: evaluation.macroF1,
+          inScopeFlowerRate: outOfScope.in_scope.flower_correct_rate,
+          ...(outOfScope.sets.length ? { outOfScopeDetectionRate: combinedDetectionRate(outOfScope) } : {}),
         },
         files,
         timings: { loadMs, readMs, classifyMs, totalMs },
@@ -172,11 +187,12 @@ async function classifyAll(
   model: LoadedModel,
   samples: readonly Sample[],
   quiet = false,
-): Promise<{ samples: Sample[]; probabilities: Float32Array; skipped: string[] }> {
+): Promise<{ samples: Sample[]; probabilities: Float32Array; classifications: Classification[]; skipped: string[] }> {
   const spec = preprocessSpecOf(model.manifest);
   const k = model.labels.length;
   const pixelsPerImage = spec.size * spec.size * 3;
   const kept: Sample[] = [];
+  const classifications: Classification[] = [];
   const skipped: string[] = [];
   const probabilities = new Float32Array(samples.length * k);
   const pixels = new Float32Array(BATCH * pixelsPerImage);
@@ -196,12 +212,94 @@ async function classifyAll(
     if (ready.length) {
       const answers = await model.classifyPixels(pixels.subarray(0, ready.length * pixelsPerImage), ready.length);
       answers.forEach((answer, i) => probabilities.set(answer.probabilities, (kept.length + i) * k));
+      classifications.push(...answers);
       kept.push(...ready);
     }
     progress.update(Math.min(start + BATCH, samples.length));
   }
   progress.stop();
-  return { samples: kept, probabilities: probabilities.subarray(0, kept.length * k), skipped };
+  return { samples: kept, probabilities: probabilities.subarray(0, kept.length * k), classifications, skipped };
+}
+
+/**
+ * The verdicts the service would give: on the in-scope photos just scored, and on every out-of-scope set
+ * asked for, with a `name=value` line per rate.
+ */
+async function scoreOutOfScope(
+  model: LoadedModel,
+  scored: { samples: Sample[]; classifications: Classification[] },
+  options: EvaluateOptions,
+  log: (line: string) => void,
+): Promise<OutOfScopeSection> {
+  const confidence = options.confidenceThreshold ?? DEFAULT_CONFIDENCE_THRESHOLD;
+  const calibration = model.outOfScope;
+  const inScope = inScopeCounts(scored.classifications, scored.samples.map((s) => s.classIndex), confidence);
+  if (!calibration) log('out_of_scope_calibrated=false (a model without an out-of-scope score: verdicts from probabilities alone)');
+  log(
+    `in_scope_flower_correct_rate=${inScope.flower_correct_rate.toFixed(6)} in_scope_unsure=${inScope.unsure} in_scope_unknown=${inScope.unknown} in_scope_size=${inScope.size}`,
+  );
+  const sets: OutOfScopeSection['sets'] = [];
+  for (const source of options.outOfScope ?? []) {
+    const images: OutOfScopeImage[] = source === 'generated' ? await generateOutOfScopeSet() : await readOutOfScopeFolder(source);
+    if (images.length === 0) throw new UsageError(`--ood ${source} holds no images`);
+    const answers = await classifyImages(model, images, options.quiet);
+    const counts = outOfScopeSetCounts(source, images, answers, confidence);
+    sets.push(counts);
+    log(
+      `out_of_scope_set=${source} size=${counts.size} detection_rate=${counts.detection_rate.toFixed(6)} unknown_rate=${counts.unknown_rate.toFixed(6)} ` +
+        `flower=${counts.flower} unsure=${counts.unsure} unknown=${counts.unknown}`,
+    );
+  }
+  return {
+    calibrated: calibration !== undefined,
+    ...(calibration ? { method: calibration.method, thresholds: calibration.thresholds } : {}),
+    confidence_threshold: confidence,
+    in_scope: inScope,
+    sets,
+  };
+}
+
+/** One at a time, as a person would send them; an image that does not decode is left out (undefined). */
+async function classifyImages(model: LoadedModel, images: readonly OutOfScopeImage[], quiet = false): Promise<Array<Classification | undefined>> {
+  const progress = startProgress('out-of-scope', images.length, 'img', quiet);
+  const out: Array<Classification | undefined> = [];
+  for (const [i, image] of images.entries()) {
+    out.push(await model.classify(image.bytes).catch(() => undefined));
+    progress.update(i + 1);
+  }
+  progress.stop();
+  return out;
+}
+
+/** Over every out-of-scope set together: images answered `unknown` or `unsure`. */
+function combinedDetectionRate(section: OutOfScopeSection): number {
+  const size = section.sets.reduce((n, s) => n + s.size, 0);
+  return size ? section.sets.reduce((n, s) => n + s.unsure + s.unknown, 0) / size : Number.NaN;
+}
+
+function outOfScopeFacts(section: OutOfScopeSection): Array<[string, string]> {
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const facts: Array<[string, string]> = [
+    [
+      'out-of-scope score',
+      section.calibrated
+        ? `${section.method}; unsure above ${section.thresholds!.unsure.toFixed(4)}, unknown above ${section.thresholds!.unknown.toFixed(4)}`
+        : 'none: a model without a calibration (verdicts from probabilities alone, never unknown)',
+    ],
+    [
+      'in-scope test photos',
+      `${pct(section.in_scope.flower_correct_rate)} answered flower and correctly (${section.in_scope.flower_correct}/${section.in_scope.size}); ` +
+        `${section.in_scope.unsure} unsure, ${section.in_scope.unknown} unknown (confidence threshold ${section.confidence_threshold})`,
+    ],
+  ];
+  for (const set of section.sets) {
+    facts.push([
+      `out-of-scope: ${set.name}`,
+      `${pct(set.detection_rate)} answered unknown or unsure (${set.unknown} unknown, ${set.unsure} unsure, ${set.flower} flower of ${set.size})` +
+        (set.missed.length ? `; taken for flowers: ${set.missed.map((m) => `${m.id} → ${m.label}`).join(', ')}` : ''),
+    ]);
+  }
+  return facts;
 }
 
 function reportFacts(manifest: Manifest, document: EvaluationDocument, history?: TrainingHistory): Array<[string, string]> {

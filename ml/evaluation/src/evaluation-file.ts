@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { UsageError, describeIssues } from './errors.js';
 import type { Evaluation, Scores } from './metrics.js';
+import { outOfScopeSectionSchema, type OutOfScopeSection } from './out-of-scope-rates.js';
 
 /**
  * `evaluation.json`: what the evaluation job found, in the shape SageMaker's own model-quality reports
@@ -20,6 +21,8 @@ export const EVALUATION_JSON_PATHS = {
   itemCount: 'dataset.item_count',
   /** The training data set's fingerprint (the model manifest's dataset.fingerprint), when a split was used. */
   datasetFingerprint: 'dataset.split.dataset_fingerprint',
+  /** Share of the in-scope test photos the service would answer `flower`, correctly. */
+  inScopeFlowerRate: 'out_of_scope.in_scope.flower_correct_rate',
 } as const;
 
 // SageMaker writes the string "NaN" where a deviation is not computed (fewer than 200 images).
@@ -77,6 +80,8 @@ export const evaluationDocumentSchema = z.object({
     }),
   ),
   mistakes: z.array(z.object({ path: z.string(), actual: z.string(), predicted: z.string(), probability: z.number() })),
+  /** The service's verdicts on the in-scope photos and on out-of-scope sets (absent in older evaluations). */
+  out_of_scope: outOfScopeSectionSchema.optional(),
 });
 export type EvaluationDocument = z.infer<typeof evaluationDocumentSchema>;
 
@@ -87,6 +92,7 @@ export interface EvaluationContext {
   fingerprint: string;
   split?: { subset: 'test' | 'validation'; datasetFingerprint: string };
   skipped: readonly string[];
+  outOfScope?: OutOfScopeSection;
 }
 
 export function toEvaluationDocument(evaluation: Evaluation, labels: readonly string[], context: EvaluationContext): EvaluationDocument {
@@ -125,6 +131,7 @@ export function toEvaluationDocument(evaluation: Evaluation, labels: readonly st
     labels: [...labels],
     per_class: evaluation.perClass.map((c) => ({ ...c })),
     mistakes: evaluation.mistakes.map((m) => ({ path: m.id, actual: m.actual, predicted: m.predicted, probability: m.probability })),
+    ...(context.outOfScope ? { out_of_scope: context.outOfScope } : {}),
   };
   // Parse what we write, so a drift between this code and the documented schema fails here, not in a pipeline.
   return evaluationDocumentSchema.parse(document);

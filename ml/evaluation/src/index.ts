@@ -35,6 +35,8 @@ export {
 } from './training-history.js';
 export { fileDigest, fingerprintFiles, fingerprintSamples, readImageFolder, type Dataset, type Sample } from './image-folder.js';
 export { downloadS3Prefix, parseS3Uri } from './s3-source.js';
+export { generateOutOfScopeSet, readOutOfScopeFolder, type OutOfScopeImage } from './out-of-scope-set.js';
+export { outOfScopeSectionSchema, type OutOfScopeSection, type VerdictCounts } from './out-of-scope-rates.js';
 export { startProgress, type Progress } from './progress.js';
 export { isSageMakerProcessing, processingPaths, resolveProcessingInputs, sagemakerRoot, writeExitMessage, type ProcessingPaths } from './processing.js';
 export { UsageError, describeIssues } from './errors.js';

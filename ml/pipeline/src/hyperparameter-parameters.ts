@@ -16,16 +16,20 @@ export type PipelineHyperparameter = Exclude<keyof Hyperparameters, (typeof NOT_
 const NOT_PARAMETERS = ['model-version'] as const;
 
 const DESCRIPTIONS: Record<PipelineHyperparameter, string> = {
-  epochs: 'training epochs over the features',
-  'batch-size': 'examples per gradient step',
-  'learning-rate': 'the optimizer learning rate',
-  dropout: 'dropout before the dense layer',
+  optimizer: 'how the head is fitted: lbfgs (linear head, full batch, deterministic) or adam (TF.js mini-batches)',
+  'max-iterations': 'L-BFGS iterations at most (lbfgs)',
+  epochs: 'training epochs over the features (adam)',
+  'batch-size': 'examples per gradient step (adam)',
+  'learning-rate': 'the optimizer learning rate (adam)',
+  dropout: 'dropout before the dense layer (adam)',
   'validation-split': 'share of the training photos kept for validation (early stopping)',
   'test-split': 'share of the photos held out for the Evaluate step',
   augment: 'augmented copies of each training photo (0 = none)',
   l2: 'L2 weight penalty',
-  'hidden-units': 'units of an optional hidden layer (0 = none)',
+  'hidden-units': 'units of an optional hidden layer (0 = none; adam)',
   seed: 'random seed: the same seed on the same data gives the same model',
+  'out-of-scope-tpr': 'share of validation photos kept at or below the out-of-scope score\'s unsure threshold',
+  'out-of-scope-unknown-tpr': 'share of validation photos kept at or below the out-of-scope score\'s unknown threshold',
   'feature-layers': 'comma-separated backbone layers whose pooled activations are the features',
   'model-name': 'the model name written in the manifest',
 };

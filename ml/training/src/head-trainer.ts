@@ -148,7 +148,7 @@ function evaluate(
   });
 }
 
-function standardization(set: FeatureSet): { mean: Float32Array; std: Float32Array } {
+export function standardization(set: FeatureSet): { mean: Float32Array; std: Float32Array } {
   const mean = new Float64Array(set.dim);
   const sq = new Float64Array(set.dim);
   for (let r = 0; r < set.count; r++) {
@@ -168,7 +168,7 @@ function standardization(set: FeatureSet): { mean: Float32Array; std: Float32Arr
   return { mean: m, std };
 }
 
-function normalize(set: FeatureSet, n: { mean: Float32Array; std: Float32Array }): Float32Array {
+export function normalize(set: FeatureSet, n: { mean: Float32Array; std: Float32Array }): Float32Array {
   const out = new Float32Array(set.features.length);
   for (let r = 0; r < set.count; r++) {
     for (let c = 0; c < set.dim; c++) {

@@ -15,6 +15,15 @@ export const DEFAULT_FEATURE_LAYERS: readonly string[] = DEFAULT_BACKBONE.featur
  * wants a larger rate and more (cheap) epochs.
  */
 export const hyperparametersSchema = z.object({
+  /**
+   * How the head is fitted. `lbfgs` (the default): the linear softmax head by full-batch L-BFGS, a convex
+   * problem solved in seconds with no random draws (`max-iterations`, `l2`). `adam`: the TF.js mini-batch
+   * loop with dropout (`epochs`, `batch-size`, `learning-rate`, `dropout`, `hidden-units`), kept for
+   * hidden layers and for comparison.
+   */
+  optimizer: z.enum(['lbfgs', 'adam']).default('lbfgs'),
+  /** L-BFGS iterations at most (each one full pass over the training views); the best on validation is kept. */
+  'max-iterations': z.coerce.number().int().min(1).max(10_000).default(60),
   epochs: z.coerce.number().int().min(1).max(10_000).default(15),
   'batch-size': z.coerce.number().int().min(1).max(4096).default(32),
   'learning-rate': z.coerce.number().positive().max(10).default(3e-4),
@@ -27,6 +36,13 @@ export const hyperparametersSchema = z.object({
   /** Units of an optional hidden ReLU layer; 0 = softmax regression on the features. */
   'hidden-units': z.coerce.number().int().min(0).max(4096).default(0),
   seed: z.coerce.number().int().min(0).default(42),
+  /**
+   * The out-of-scope score's calibration on the validation photos: the share of them that must stay at or
+   * below the `unsure` threshold, and at or below the `unknown` one. 0.99 keeps about 99% of in-scope
+   * photos answered as flowers while noise, flat colours and most unrelated photos score far above.
+   */
+  'out-of-scope-tpr': z.coerce.number().min(0.5).max(1).default(0.99),
+  'out-of-scope-unknown-tpr': z.coerce.number().min(0.5).max(1).default(0.995),
   /**
    * Backbone layers whose global-average-pooled activations form the features (comma-separated).
    * The default was chosen by probing on the flower set: the wide "expand" activations of the last
@@ -59,5 +75,12 @@ export function parseHyperparameters(raw: Record<string, unknown>): Hyperparamet
       `invalid hyperparameters: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
     );
   }
-  return result.data;
+  const hp = result.data;
+  if (hp['out-of-scope-unknown-tpr'] < hp['out-of-scope-tpr']) {
+    throw new UsageError(`invalid hyperparameters: out-of-scope-unknown-tpr (${hp['out-of-scope-unknown-tpr']}) must be at least out-of-scope-tpr (${hp['out-of-scope-tpr']})`);
+  }
+  if (hp.optimizer === 'lbfgs' && hp['hidden-units'] > 0) {
+    throw new UsageError('invalid hyperparameters: hidden-units needs optimizer=adam (L-BFGS fits the linear head)');
+  }
+  return hp;
 }

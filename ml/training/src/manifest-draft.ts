@@ -1,6 +1,6 @@
 import { flowerByKey } from '@petal/catalog';
 import type { PreprocessSpec } from '@petal/imaging';
-import type { FeatureExtractor, HeadWeights, ManifestDraft } from '@petal/model';
+import type { FeatureExtractor, HeadWeights, ManifestDraft, OutOfScopeCalibration } from '@petal/model';
 import type { Hyperparameters } from './hyperparameters.js';
 
 export interface DraftInput {
@@ -12,6 +12,8 @@ export interface DraftInput {
   spec: PreprocessSpec;
   extractor: FeatureExtractor;
   head: HeadWeights;
+  /** The out-of-scope score's calibration (its weights are in `head`). */
+  outOfScope?: OutOfScopeCalibration;
   bestEpoch: number;
   validationAccuracy: number;
   durationMs: number;
@@ -46,7 +48,8 @@ export function draftManifest(input: DraftInput): ManifestDraft {
     head: {
       architecture: {
         normalization: true,
-        dropout: hp.dropout,
+        // L-BFGS fits without dropout.
+        dropout: hp.optimizer === 'adam' ? hp.dropout : 0,
         layers: input.head.layers.map((l) => ({ units: l.units, activation: l.activation })),
       },
     },
@@ -60,5 +63,6 @@ export function draftManifest(input: DraftInput): ManifestDraft {
       ...(Number.isFinite(input.validationAccuracy) ? { validationAccuracy: input.validationAccuracy } : {}),
     },
     dataset: { ...input.dataset, classes: input.classCounts },
+    ...(input.outOfScope ? { outOfScope: input.outOfScope } : {}),
   };
 }

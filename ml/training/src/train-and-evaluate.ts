@@ -27,6 +27,8 @@ export async function trainAndEvaluate(options: TrainOptions): Promise<TrainAndE
     dataDir: options.testDir ?? options.dataDir,
     source: options.testDir ? (options.testSource ?? options.testDir) : (options.source ?? options.dataDir),
     outDir: training.dir,
+    // The built-in out-of-scope set, so every model a person trains states how it treats non-flowers.
+    outOfScope: ['generated'],
     ...(options.quiet !== undefined ? { quiet: options.quiet } : {}),
     log,
   });
@@ -39,6 +41,7 @@ export async function trainAndEvaluate(options: TrainOptions): Promise<TrainAndE
       ? await packModelArchive(training.dir, [...training.files, EVALUATION_FILE, REPORT_FILE, METRICS_FILE])
       : undefined;
   log(`total_wall_time_seconds=${(totalMs / 1000).toFixed(1)} evaluation_seconds=${(evaluation.timings.totalMs / 1000).toFixed(1)}`);
+  for (const t of targets(training, evaluation)) log(`target=${t.name} value=${t.value.toFixed(4)} goal=${t.goal} met=${t.met}`);
   log(`model=${training.dir} report=${evaluation.files.report} metrics=${join(training.dir, METRICS_FILE)}${archive ? ` archive=${archive}` : ''}`);
   return { training, evaluation, manifest, ...(archive ? { archive } : {}) };
 }
@@ -63,15 +66,33 @@ function personMetrics(training: TrainResult, evaluation: EvaluateResult, totalM
     bestEpoch: training.bestEpoch,
     history: training.history,
     skippedImages: [...new Set([...training.skipped, ...document.dataset.skipped])],
+    outOfScope: document.out_of_scope,
+    targets: targets(training, evaluation),
     timings: {
       readMs: Math.round(training.timings.readMs),
       featuresMs: Math.round(training.timings.featuresMs),
       trainMs: Math.round(training.timings.trainMs),
+      outOfScopeMs: Math.round(training.timings.outOfScopeMs),
       evaluationMs: Math.round(evaluation.timings.totalMs),
       totalMs: Math.round(totalMs),
       featureImagesPerSecond: training.timings.featureImagesPerSecond,
     },
   };
+}
+
+/** The issue's targets (#14), measured on this run: printed by `npm run train` and kept in metrics.json. */
+function targets(training: TrainResult, evaluation: EvaluateResult) {
+  const ood = evaluation.document.out_of_scope;
+  const rows = [
+    { name: 'test_accuracy', value: evaluation.evaluation.accuracy, goal: '>= 0.985', met: evaluation.evaluation.accuracy >= 0.985 },
+    { name: 'training_wall_seconds', value: training.timings.totalMs / 1000, goal: '< 60', met: training.timings.totalMs < 60_000 },
+  ];
+  if (ood) {
+    const rate = ood.in_scope.flower_correct_rate;
+    rows.push({ name: 'in_scope_flower_correct_rate', value: rate, goal: '>= 0.95', met: rate >= 0.95 });
+    for (const set of ood.sets) rows.push({ name: `out_of_scope_detection_rate[${set.name}]`, value: set.detection_rate, goal: '>= 0.90', met: set.detection_rate >= 0.9 });
+  }
+  return rows;
 }
 
 async function writeJson(path: string, value: unknown): Promise<void> {

@@ -5,6 +5,8 @@ import { DEFAULT_BACKBONE, createFeatureExtractor, type BackboneSpec, type HeadW
 import { loadInitialHead } from './continue-from.js';
 import { selectRows, type FeatureSet } from './features.js';
 import { trainHead, type TrainedHead } from './head-trainer.js';
+import { trainLinearHead } from './linear-head.js';
+import { calibrateOutOfScope, fitOutOfScope } from './out-of-scope-fit.js';
 import type { Hyperparameters } from './hyperparameters.js';
 import { draftManifest } from './manifest-draft.js';
 import { writeModel } from './model-output.js';
@@ -46,7 +48,7 @@ export interface TrainResult {
   bestEpoch: number;
   /** Images that could not be read or decoded and took no part (`<class>/<file>`). */
   skipped: string[];
-  timings: { readMs: number; featuresMs: number; trainMs: number; totalMs: number; featureImagesPerSecond: number };
+  timings: { readMs: number; featuresMs: number; trainMs: number; outOfScopeMs: number; totalMs: number; featureImagesPerSecond: number };
 }
 
 /**
@@ -91,6 +93,21 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const trainStarted = performance.now();
     const trained = await fitHead(trainSet, validationSet, data.classes.length, hp, initial?.head, { quiet: options.quiet, log });
     const trainMs = performance.now() - trainStarted;
+    const oodStarted = performance.now();
+    // Fitted on the training photos as serving sees them, calibrated on the validation photos: the
+    // test photos stay unseen until evaluation scores them.
+    const oodWeights = fitOutOfScope(selectRows(images.base, split.train.map((r) => r.row)), data.classes.length);
+    const { calibration: outOfScope } = calibrateOutOfScope(oodWeights, validationSet, 'validation', {
+      unsure: hp['out-of-scope-tpr'],
+      unknown: hp['out-of-scope-unknown-tpr'],
+    });
+    const head = { ...trained.head, outOfScope: oodWeights };
+    const oodMs = performance.now() - oodStarted;
+    log(
+      `out_of_scope_method=${outOfScope.method} out_of_scope_unsure_threshold=${outOfScope.thresholds.unsure.toFixed(6)} ` +
+        `out_of_scope_unknown_threshold=${outOfScope.thresholds.unknown.toFixed(6)} ` +
+        `validation_in_scope_rate=${outOfScope.calibration.truePositiveRate.unsure.toFixed(6)}`,
+    );
     const totalMs = performance.now() - started;
 
     const draft = draftManifest({
@@ -100,7 +117,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       classCounts: Object.fromEntries(data.classes.map((c, i) => [c, data.samples.filter((s) => s.classIndex === i).length])),
       spec,
       extractor,
-      head: trained.head,
+      head,
+      outOfScope,
       bestEpoch: trained.bestEpoch,
       validationAccuracy: trained.history[trained.bestEpoch - 1]!.validationAccuracy,
       durationMs: totalMs,
@@ -118,7 +136,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const saved = await writeModel({
       outDir: options.outDir,
       draft,
-      head: trained.head,
+      head,
       history: { bestEpoch: trained.bestEpoch, epochs: trained.history },
       heldOut: {
         subset: heldOut.subset,
@@ -128,7 +146,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       archive: options.archive !== false,
     });
 
-    log(`wall_time_seconds=${(totalMs / 1000).toFixed(1)} feature_seconds=${(featuresMs / 1000).toFixed(1)} head_seconds=${(trainMs / 1000).toFixed(1)}`);
+    log(
+      `wall_time_seconds=${(totalMs / 1000).toFixed(1)} feature_seconds=${(featuresMs / 1000).toFixed(1)} ` +
+        `head_seconds=${(trainMs / 1000).toFixed(1)} out_of_scope_seconds=${(oodMs / 1000).toFixed(1)}`,
+    );
     log(`model=${saved.dir} test_split=${join(saved.dir, TEST_SPLIT_FILE)} held_out=${saved.testSplit.files.length}${saved.archive ? ` archive=${saved.archive}` : ''}`);
     const extraViews = trainSet.count - split.train.length;
     return {
@@ -144,6 +165,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         readMs,
         featuresMs,
         trainMs,
+        outOfScopeMs: oodMs,
         totalMs,
         featureImagesPerSecond: Number(((images.base.count + extraViews) / (featuresMs / 1000)).toFixed(1)),
       },
@@ -162,8 +184,26 @@ async function fitHead(
   initial: HeadWeights | undefined,
   output: { quiet?: boolean; log: (line: string) => void },
 ): Promise<TrainedHead> {
-  const progress = startProgress('epochs', hp.epochs, 'epoch', output.quiet);
+  const lbfgs = hp.optimizer === 'lbfgs';
+  const progress = startProgress(lbfgs ? 'L-BFGS' : 'epochs', lbfgs ? hp['max-iterations'] : hp.epochs, lbfgs ? 'iteration' : 'epoch', output.quiet);
+  const onEpoch = (m: EpochMetrics) => {
+    progress.update(m.epoch, { val_acc: m.validationAccuracy.toFixed(4) });
+    output.log(
+      `epoch=${m.epoch} train_loss=${m.trainLoss.toFixed(6)} train_accuracy=${m.trainAccuracy.toFixed(6)} ` +
+        `validation_loss=${m.validationLoss.toFixed(6)} validation_accuracy=${m.validationAccuracy.toFixed(6)}`,
+    );
+  };
   try {
+    if (lbfgs) {
+      return trainLinearHead(trainSet, validationSet, {
+        numClasses,
+        maxIterations: hp['max-iterations'],
+        l2: hp.l2,
+        seed: hp.seed,
+        ...(initial ? { initial } : {}),
+        onEpoch,
+      });
+    }
     return await trainHead(trainSet, validationSet, {
       numClasses,
       epochs: hp.epochs,
@@ -174,13 +214,7 @@ async function fitHead(
       hiddenUnits: hp['hidden-units'],
       seed: hp.seed,
       ...(initial ? { initial } : {}),
-      onEpoch: (m) => {
-        progress.update(m.epoch, { val_acc: m.validationAccuracy.toFixed(4) });
-        output.log(
-          `epoch=${m.epoch} train_loss=${m.trainLoss.toFixed(6)} train_accuracy=${m.trainAccuracy.toFixed(6)} ` +
-            `validation_loss=${m.validationLoss.toFixed(6)} validation_accuracy=${m.validationAccuracy.toFixed(6)}`,
-        );
-      },
+      onEpoch,
     });
   } finally {
     progress.stop();

@@ -1,6 +1,7 @@
 import { LANGUAGES } from '@petal/catalog';
 import * as z from 'zod/mini';
 import { describe } from './describe.js';
+import type { OutOfScopeLevel } from './endpoint.js';
 import { modelIdentitySchema } from './model-identity.js';
 
 export const langSchema = z.enum(LANGUAGES);
@@ -37,6 +38,20 @@ export const TOP_CANDIDATES = 3;
 export const VERDICTS = ['flower', 'unsure', 'unknown'] as const;
 export const verdictSchema = z.enum(VERDICTS);
 export type Verdict = z.infer<typeof verdictSchema>;
+
+/** The WAS's default confidence threshold (`CONFIDENCE_THRESHOLD`): the evaluation job judges with the same. */
+export const DEFAULT_CONFIDENCE_THRESHOLD = 0.6;
+
+/**
+ * The verdict, decided once for every tier that needs it (the WAS's answer, the evaluation job's
+ * in-scope and out-of-scope rates): the model's out-of-scope level when it sends one, then confidence.
+ * Without a level (a model with no calibration) the probabilities are all there is: never `unknown`.
+ */
+export function decideVerdict(topProbability: number, confidenceThreshold: number, scope?: OutOfScopeLevel): Verdict {
+  if (scope === 'unknown') return 'unknown';
+  if (scope === 'unsure') return 'unsure';
+  return topProbability >= confidenceThreshold ? 'flower' : 'unsure';
+}
 
 /** `POST /classify/image` (WAS, relayed unchanged by the web BFF). */
 export const classifyAnswerSchema = z.object({

@@ -7,7 +7,7 @@ import {
 } from './backbone/index.js';
 import { readArtifact } from './artifact/store.js';
 import { ModelArtifactError, type Manifest } from './artifact/manifest.js';
-import type { Classification, LoadedModel } from './types.js';
+import type { Classification, LoadedModel, OutOfScopeAnswer, ScopeLevel } from './types.js';
 
 export interface LoadModelOptions {
   /** Where the backbone comes from when not the default (e.g. a user-supplied ONNX file). */
@@ -57,6 +57,10 @@ export async function loadModel(location: string, options: LoadModelOptions = {}
       `backbone gives ${prepared.featureDim} features, the model's head expects ${manifest.backbone.featureDim}`,
     );
   }
+  const calibration = manifest.outOfScope;
+  if (Boolean(calibration) !== Boolean(head.outOfScope)) {
+    throw new ModelArtifactError(`model ${manifest.name}@${manifest.version}: out-of-scope calibration and weights must come together`);
+  }
   const session = await createServingSession(spec, head, {
     intraOpThreads: options.intraOpThreads,
     cacheDir: options.cacheDir,
@@ -72,9 +76,13 @@ export async function loadModel(location: string, options: LoadModelOptions = {}
     if (pixels.length !== n * size * size * 3) {
       throw new RangeError(`expected ${n}×${size}×${size}×3 = ${n * size * size * 3} values, got ${pixels.length}`);
     }
-    const { probabilities } = await session.run(pixels, n);
+    const { probabilities, outOfScope } = await session.run(pixels, n);
     const k = labels.length;
-    return Array.from({ length: n }, (_, i) => toClassification(labels, probabilities.subarray(i * k, (i + 1) * k), topK));
+    return Array.from({ length: n }, (_, i) => {
+      const classification = toClassification(labels, probabilities.subarray(i * k, (i + 1) * k), topK);
+      if (!calibration || !outOfScope) return classification;
+      return { ...classification, outOfScope: { ...scopeOf(outOfScope[i]!, calibration.thresholds), method: calibration.method, thresholds: calibration.thresholds } };
+    });
   };
 
   return {
@@ -82,6 +90,7 @@ export async function loadModel(location: string, options: LoadModelOptions = {}
     inputSize: size,
     labels,
     manifest,
+    outOfScope: calibration,
     async classify(image, opts) {
       const pixels = await preprocess(image, preprocessSpec, decodeOptions);
       const [result] = await answer(pixels, 1, opts?.topK);
@@ -95,6 +104,13 @@ export async function loadModel(location: string, options: LoadModelOptions = {}
     classifyPixels: (pixels, n, opts) => answer(pixels, n, opts?.topK),
     dispose: () => session.dispose(),
   };
+}
+
+/** The level a score falls in: above `unknown` is unknown, above `unsure` unsure (scores equal to a threshold are in). */
+export function scopeOf(score: number, thresholds: { unsure: number; unknown: number }): Pick<OutOfScopeAnswer, 'score' | 'level'> {
+  // NaN (a broken feature vector) must not pass as in scope.
+  const level: ScopeLevel = !(score <= thresholds.unknown) ? 'unknown' : score > thresholds.unsure ? 'unsure' : 'in-scope';
+  return { score, level };
 }
 
 export function toClassification(labels: readonly string[], probs: ArrayLike<number>, topK: number): Classification {

@@ -1,6 +1,6 @@
 export * from './types.js';
 export * from './backbone/index.js';
-export { loadModel, toClassification, backboneFor, preprocessSpecOf, type LoadModelOptions } from './classifier.js';
+export { loadModel, scopeOf, toClassification, backboneFor, preprocessSpecOf, type LoadModelOptions } from './classifier.js';
 export {
   FORMAT_VERSION,
   MANIFEST_FILE,
@@ -13,6 +13,7 @@ export {
   parseManifest,
   type Manifest,
   type ManifestMetrics,
+  type OutOfScopeCalibration,
 } from './artifact/manifest.js';
 export {
   saveArtifact,

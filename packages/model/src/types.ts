@@ -7,6 +7,18 @@ export interface ScoredLabel {
   probability: number;
 }
 
+/** Where the out-of-scope score puts an image, by the model's calibrated thresholds. */
+export type ScopeLevel = 'in-scope' | 'unsure' | 'unknown';
+
+export interface OutOfScopeAnswer {
+  /** Distance of the image's features from the training photos (larger: further). */
+  score: number;
+  level: ScopeLevel;
+  /** What the level was judged by (the model's calibration), so an answer explains itself. */
+  method: string;
+  thresholds: { unsure: number; unknown: number };
+}
+
 export interface Classification {
   /** Label keys in output order. */
   labels: string[];
@@ -14,6 +26,8 @@ export interface Classification {
   probabilities: number[];
   /** The k most probable labels, best first. */
   topK: ScoredLabel[];
+  /** Present when the model carries an out-of-scope calibration. */
+  outOfScope?: OutOfScopeAnswer;
 }
 
 export interface ModelIdentity {
@@ -29,6 +43,11 @@ export interface LoadedModel {
   readonly labels: readonly string[];
   /** The full manifest as loaded from manifest.json. */
   readonly manifest: import('./artifact/manifest.js').Manifest;
+  /**
+   * The model's out-of-scope calibration, or undefined for a model trained before the score existed
+   * (it answers probabilities alone, and callers decide from those).
+   */
+  readonly outOfScope: import('./artifact/manifest.js').OutOfScopeCalibration | undefined;
   /** Decode + preprocess + backbone + head for one encoded image (JPEG/PNG/WebP/GIF/AVIF/TIFF bytes). */
   classify(image: Uint8Array, options?: { topK?: number }): Promise<Classification>;
   /** The same for several images in one batched forward pass. */

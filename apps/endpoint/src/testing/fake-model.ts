@@ -41,6 +41,7 @@ export function fakeModel(options: FakeModelOptions = {}): FakeModel {
     inputSize,
     labels,
     manifest: { metrics: { testAccuracy: 0.9 } } as unknown as LoadedModel['manifest'],
+    outOfScope: undefined,
     calls: [],
     disposed: false,
     async classify(image) {

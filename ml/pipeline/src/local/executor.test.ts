@@ -16,8 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executionRecordSchema, listExecutions, type ExecutionRecord } from './record.js';
 
 const CLI = repoPath('ml/pipeline/src/cli.ts');
-// Few epochs on 8 generated images per class: the real jobs, in seconds.
-const QUICK = ['epochs=6', 'augment=1', 'test-split=0.25', 'validation-split=0.25'];
+// Few iterations on 8 generated images per class: the real jobs, in seconds.
+const QUICK = ['max-iterations=6', 'augment=1', 'test-split=0.25', 'validation-split=0.25'];
 
 interface CliRun {
   child: ChildProcess;

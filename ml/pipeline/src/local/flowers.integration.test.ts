@@ -103,7 +103,7 @@ describe.skipIf(!existsSync(DATA_DIR) || !hasModelAt(MODEL_DIR))(`the local pipe
     const classes = (await readdir(data)).sort();
     const photo = await readFile(join(data, classes[0]!, (await readdir(join(data, classes[0]!))).sort()[0]!));
     const traffic = keepClassifying(wasUrl, photo);
-    const params = ['epochs=10', 'augment=1', 'test-split=0.25', 'accuracy-threshold=0.3', 'approval=Approved', `data=${data}`];
+    const params = ['max-iterations=10', 'augment=1', 'test-split=0.25', 'accuracy-threshold=0.3', 'approval=Approved', `data=${data}`];
     const run = await runCli(['run', ...params.flatMap((p) => ['--param', p])], {
       PETAL_STORE: storeDir,
       PETAL_REGISTRY: 'local',

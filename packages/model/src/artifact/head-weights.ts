@@ -18,6 +18,10 @@ export function packHeadWeights(head: HeadWeights): { bytes: Uint8Array; tensors
     parts.push({ name: `dense_${i}/bias`, shape: [layer.units], data: layer.bias });
     inDim = layer.units;
   });
+  if (head.outOfScope) {
+    parts.push({ name: 'out_of_scope/centers', shape: [head.outOfScope.centers.length / head.inputDim, head.inputDim], data: head.outOfScope.centers });
+    parts.push({ name: 'out_of_scope/weights', shape: [head.inputDim], data: head.outOfScope.weights });
+  }
   const total = parts.reduce((n, p) => n + p.data.length, 0);
   const all = new Float32Array(total);
   const tensors: TensorEntry[] = [];
@@ -67,7 +71,16 @@ export function unpackHeadWeights(bytes: Uint8Array, manifest: Manifest): HeadWe
   const normalization = architecture.normalization
     ? { mean: take('normalization/mean', [inputDim]), std: take('normalization/std', [inputDim]) }
     : undefined;
-  return normalization ? { inputDim, normalization, layers } : { inputDim, layers };
+  // A model without a calibration has no score: its weights (if any) would have no thresholds to meet.
+  const outOfScope = manifest.outOfScope
+    ? { centers: take('out_of_scope/centers', [manifest.labels.length, inputDim]), weights: take('out_of_scope/weights', [inputDim]) }
+    : undefined;
+  return {
+    inputDim,
+    ...(normalization ? { normalization } : {}),
+    layers,
+    ...(outOfScope ? { outOfScope } : {}),
+  };
 }
 
 export function sha256Hex(bytes: Uint8Array): string {

@@ -31,7 +31,29 @@ const manifestMetricsSchema = z.object({
   /** Absent when the run kept no validation share (or the model predates the field). */
   validationAccuracy: z.number().optional(),
   macroF1: z.number(),
+  /** Share of the test photos answered as a known flower, correctly, with the out-of-scope score in play. */
+  inScopeFlowerRate: z.number().optional(),
+  /** Share of the evaluation's out-of-scope images answered `unknown` or `unsure`. */
+  outOfScopeDetectionRate: z.number().optional(),
 });
+
+/**
+ * The out-of-scope score's calibration (its weights are tensors in head.bin): a score above `unsure`
+ * means the photo is probably not one of the model's classes, above `unknown` that it is not. Both were
+ * set on held-out in-distribution photos so that the stated share of them stays at or below each.
+ */
+const outOfScopeSchema = z.object({
+  method: z.string().min(1),
+  thresholds: z.object({ unsure: z.number().nonnegative(), unknown: z.number().nonnegative() }),
+  calibration: z.object({
+    /** Which held-out photos set the thresholds (never the test split: it scores them afterwards). */
+    subset: z.enum(['validation', 'test']),
+    size: z.number().int().positive(),
+    /** The share of those photos at or below each threshold (the true-positive rate aimed for). */
+    truePositiveRate: z.object({ unsure: z.number().min(0).max(1), unknown: z.number().min(0).max(1) }),
+  }),
+});
+export type OutOfScopeCalibration = z.infer<typeof outOfScopeSchema>;
 
 export const manifestSchema = z.object({
   formatVersion: z.number().int(),
@@ -93,6 +115,8 @@ export const manifestSchema = z.object({
    * listing and the web status view read them as such (`metrics.testAccuracy`).
    */
   metrics: manifestMetricsSchema.optional(),
+  /** Absent in models trained before the score existed: those serve probabilities alone. */
+  outOfScope: outOfScopeSchema.optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;
@@ -127,6 +151,9 @@ export function parseManifest(json: unknown, where = MANIFEST_FILE): Manifest {
   const last = m.head.architecture.layers.at(-1);
   if (last?.units !== m.labels.length || last.activation !== 'softmax') {
     throw new ModelArtifactError(`${where}: the head's last layer must be a softmax with one unit per label`);
+  }
+  if (m.outOfScope && m.outOfScope.thresholds.unsure > m.outOfScope.thresholds.unknown) {
+    throw new ModelArtifactError(`${where}: outOfScope.thresholds.unsure must not exceed thresholds.unknown`);
   }
   return m;
 }

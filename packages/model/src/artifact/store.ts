@@ -50,6 +50,9 @@ export async function saveArtifact(
   head: HeadWeights,
   extras: ArtifactExtras = {},
 ): Promise<SavedArtifact> {
+  if (Boolean(draft.outOfScope) !== Boolean(head.outOfScope)) {
+    throw new ModelArtifactError('an out-of-scope calibration needs its weights in the head, and weights need a calibration');
+  }
   await mkdir(dir, { recursive: true });
   const packed = packHeadWeights(head);
   const manifest = parseManifest({

@@ -17,6 +17,7 @@ export {
   type ExtractorOptions,
   type FeatureExtractor,
   type HeadWeights,
+  type OutOfScopeWeights,
   type PreparedBackbone,
   type PrepareOptions,
   type ServingSession,
@@ -34,6 +35,7 @@ export {
   type ConvertedBackboneMeta,
 } from './converted-cache.js';
 export { CONVERTER_PACKAGE, type BackboneConverter } from './converter-plugin.js';
-export { createServingSession, createTfjsServingSession, appendHead, PROBABILITIES_OUTPUT } from './serving.js';
+export { createServingSession, createTfjsServingSession, appendHead, PROBABILITIES_OUTPUT, ANSWER_OUTPUT } from './serving.js';
 export { applyHead, foldNormalization, validateHead } from './head.js';
+export { OUT_OF_SCOPE_METHOD, outOfScopeScores, validateOutOfScope } from './out-of-scope.js';
 export { createOnnxFeatureExtractor, DEFAULT_INTRA_OP_THREADS } from './onnx-extractor.js';

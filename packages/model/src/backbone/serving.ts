@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type * as OnnxProtoModule from 'onnx-proto';
 import { createFeatureExtractor } from './create-extractor.js';
 import { applyHead, foldNormalization, numClassesOf, validateHead } from './head.js';
+import { appendOutOfScope, outOfScopeScores } from './out-of-scope.js';
 import { locateBackbone } from './locate.js';
 import { createOrtSession, defaultStreams, runInChunks, runToArray } from './onnx-extractor.js';
 import { onnx, valueInfo } from './onnx-proto.js';
@@ -22,11 +23,15 @@ import {
 } from './spec.js';
 
 export const PROBABILITIES_OUTPUT = 'probabilities';
+/** The output of a head with an out-of-scope score: [N, classes + 1], the probabilities then the score. */
+export const ANSWER_OUTPUT = 'probabilities_and_out_of_scope';
 const PREFIX = 'petal_head/';
 
 /**
  * Append the head to a backbone graph whose `features` output is [N, inputDim]: normalization folded
- * into the first Gemm, Relu/Softmax activations, and `probabilities` as the only graph output.
+ * into the first Gemm, Relu/Softmax activations, and `probabilities` as the only graph output; or, when
+ * the head carries out-of-scope weights, the score computed from the same features and concatenated
+ * after the probabilities as `probabilities_and_out_of_scope` (one output keeps one fetch per batch).
  */
 export function appendHead(backboneOnnx: Uint8Array, head: HeadWeights, featureDim: number): Uint8Array {
   validateHead(head, featureDim);
@@ -44,6 +49,10 @@ export function appendHead(backboneOnnx: Uint8Array, head: HeadWeights, featureD
     nodes.push({ opType, name: output, input, output: [output], attribute });
     return output;
   };
+  const int64 = (name: string, values: number[]): string => {
+    inits.push({ name: PREFIX + name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, int64Data: values });
+    return PREFIX + name;
+  };
   let x = FEATURES_OUTPUT;
   let inDim = head.inputDim;
   head.layers.forEach((original, i) => {
@@ -56,10 +65,21 @@ export function appendHead(backboneOnnx: Uint8Array, head: HeadWeights, featureD
     if (layer.activation === 'softmax') x = node('Softmax', [x], `${PREFIX}dense${i}/softmax`, [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }]);
     inDim = layer.units;
   });
-  node('Identity', [x], PROBABILITIES_OUTPUT);
+  const numClasses = numClassesOf(head);
+  if (head.outOfScope) {
+    const opset = Number(model.opsetImport?.find((o) => !o.domain)?.version ?? 13);
+    if (opset >= 18) throw new BackboneError(`backbone ONNX opset ${opset}: the out-of-scope score's ReduceMin is written for opsets 13–17`);
+    const score = appendOutOfScope(FEATURES_OUTPUT, head.outOfScope, head.inputDim, numClasses, { tensor, int64, node }, PREFIX);
+    const column = node('Reshape', [score, int64('ood/column_shape', [-1, 1])], `${PREFIX}ood/column`);
+    node('Concat', [x, column], ANSWER_OUTPUT, [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }]);
+  } else {
+    node('Identity', [x], PROBABILITIES_OUTPUT);
+  }
   graph.node = [...(graph.node ?? []), ...nodes];
   graph.initializer = [...(graph.initializer ?? []), ...inits];
-  graph.output = [onnx.ValueInfoProto.create(valueInfo(PROBABILITIES_OUTPUT, ['N', numClassesOf(head)]))];
+  graph.output = head.outOfScope
+    ? [onnx.ValueInfoProto.create(valueInfo(ANSWER_OUTPUT, ['N', numClasses + 1]))]
+    : [onnx.ValueInfoProto.create(valueInfo(PROBABILITIES_OUTPUT, ['N', numClasses]))];
   return onnx.ModelProto.encode(model).finish();
 }
 
@@ -79,6 +99,9 @@ export async function createServingSession(
   const inputName = session.inputNames[0]!;
   const size = spec.inputSize;
   const numClasses = numClassesOf(head);
+  const scoresOutOfScope = head.outOfScope !== undefined;
+  const width = numClasses + (scoresOutOfScope ? 1 : 0);
+  const output = scoresOutOfScope ? ANSWER_OUTPUT : PROBABILITIES_OUTPUT;
   const batchSize = Math.max(1, opts.batchSize ?? 32);
   const streams = Math.max(1, opts.streams ?? defaultStreams(opts.intraOpThreads));
   const perImage = size * size * 3;
@@ -87,13 +110,21 @@ export async function createServingSession(
     inputSize: size,
     numClasses,
     runtime: 'onnx',
+    scoresOutOfScope,
     async run(pixels, n) {
       if (disposed) throw new BackboneError('serving session was disposed');
       checkPixels(pixels, n, size);
-      const probabilities = await runInChunks(n, { batchSize, streams, rowWidth: numClasses }, (start, count) =>
-        runToArray(session, inputName, PROBABILITIES_OUTPUT, pixels.subarray(start * perImage, (start + count) * perImage), [count, size, size, 3]),
+      const rows = await runInChunks(n, { batchSize, streams, rowWidth: width }, (start, count) =>
+        runToArray(session, inputName, output, pixels.subarray(start * perImage, (start + count) * perImage), [count, size, size, 3]),
       );
-      return { probabilities };
+      if (!scoresOutOfScope) return { probabilities: rows };
+      const probabilities = new Float32Array(n * numClasses);
+      const outOfScope = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        probabilities.set(rows.subarray(i * width, i * width + numClasses), i * numClasses);
+        outOfScope[i] = rows[i * width + numClasses]!;
+      }
+      return { probabilities, outOfScope };
     },
     async dispose() {
       if (disposed) return;
@@ -116,8 +147,12 @@ export async function createTfjsServingSession(spec: BackboneSpec, head: HeadWei
     inputSize: extractor.inputSize,
     numClasses: numClassesOf(head),
     runtime: 'tfjs',
+    scoresOutOfScope: head.outOfScope !== undefined,
     async run(pixels, n) {
-      return { probabilities: applyHead(await extractor.extract(pixels, n), n, head) };
+      const features = await extractor.extract(pixels, n);
+      const probabilities = applyHead(features, n, head);
+      if (!head.outOfScope) return { probabilities };
+      return { probabilities, outOfScope: Float32Array.from(outOfScopeScores(features, n, head.inputDim, head.outOfScope)) };
     },
     dispose: () => extractor.dispose(),
   };

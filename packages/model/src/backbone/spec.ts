@@ -103,18 +103,30 @@ export interface DenseLayer {
   bias: Float32Array;
 }
 
-/** features → (x − mean) / std → dense layers (the last one softmax). */
+/** The out-of-scope score's fitted values (see out-of-scope.ts for the formula). */
+export interface OutOfScopeWeights {
+  /** classes×inputDim row-major: each class's mean of the square-rooted features. */
+  centers: Float32Array;
+  /** inputDim: the weight of each feature's squared deviation. */
+  weights: Float32Array;
+}
+
+/** features → (x − mean) / std → dense layers (the last one softmax); optionally the out-of-scope score. */
 export interface HeadWeights {
   inputDim: number;
   normalization?: { mean: Float32Array; std: Float32Array };
   layers: DenseLayer[];
+  /** Absent in models trained before the score existed: they serve probabilities alone. */
+  outOfScope?: OutOfScopeWeights;
 }
 
 export interface ServingSession {
   readonly inputSize: number;
   readonly numClasses: number;
   readonly runtime: BackboneRuntime;
-  run(pixels: Float32Array, n: number): Promise<{ probabilities: Float32Array }>;
+  /** Whether `run` also returns the out-of-scope score (the head carries its weights). */
+  readonly scoresOutOfScope: boolean;
+  run(pixels: Float32Array, n: number): Promise<{ probabilities: Float32Array; outOfScope?: Float32Array }>;
   dispose(): Promise<void>;
 }
 
