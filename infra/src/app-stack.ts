@@ -1,6 +1,7 @@
-import { Aws, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -9,12 +10,15 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { PetalConfig } from './config.js';
-import { NAMES, PORTS, sagemakerArn, taskFamily, taskRoleName } from './names.js';
+import { NAMES, PORTS, codeDeployNames, sagemakerArn, taskFamily, taskRoleName } from './names.js';
 
 export interface AppStackProps extends StackProps {
   config: PetalConfig;
   vpc: ec2.IVpc;
 }
+
+/** The port of the blue/green test listener on each ALB. */
+export const TEST_LISTENER_PORT = 9000;
 
 interface ServiceSpec {
   key: 'web' | 'was';
@@ -41,10 +45,17 @@ export class AppStack extends Stack {
   readonly webAlb: elbv2.ApplicationLoadBalancer;
   readonly wasAlb: elbv2.ApplicationLoadBalancer;
   readonly groups: { webAlb: ec2.SecurityGroup; webTasks: ec2.SecurityGroup; wasAlb: ec2.SecurityGroup; wasTasks: ec2.SecurityGroup };
+  /** With ecsDeploy=blue-green: the CodeDeploy deployment group of each service. */
+  readonly deploymentGroups: Partial<Record<'web' | 'was', codedeploy.EcsDeploymentGroup>> = {};
+  private readonly codeDeployApplication: codedeploy.EcsApplication | undefined;
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id, props);
     const { config, vpc } = props;
+    if (config.imageTag === 'unset') {
+      Annotations.of(this).addWarningV2('petal:imageTag', 'no -c imageTag=<commit>: the services name the tag "unset", which no build pushes; deploy with the commit the delivery pipelines built');
+    }
+    this.codeDeployApplication = config.ecsDeploy === 'blue-green' ? new codedeploy.EcsApplication(this, 'CodeDeployApplication', { applicationName: codeDeployNames(config).application }) : undefined;
 
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       clusterName: NAMES.cluster,
@@ -153,6 +164,38 @@ export class AppStack extends Stack {
 
   private webTargetGroup: elbv2.ApplicationTargetGroup | undefined;
 
+  /**
+   * CodeDeploy blue/green (the seed's design): a green target group, a test listener, 10% canary for five
+   * minutes, rollback on the 5xx alarm or a failed/stopped deployment.
+   */
+  private blueGreen(spec: ServiceSpec, service: ecs.FargateService, listener: elbv2.ApplicationListener, blue: elbv2.ApplicationTargetGroup, alarm: cloudwatch.Alarm, config: PetalConfig): void {
+    const id = spec.key === 'web' ? 'Web' : 'Was';
+    const green = new elbv2.ApplicationTargetGroup(this, `${id}GreenTargetGroup`, {
+      targetGroupName: `${spec.targetGroupName}-green`,
+      vpc: this.cluster.vpc,
+      port: spec.port,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targetType: elbv2.TargetType.IP,
+      healthCheck: { path: '/health', port: String(spec.port), healthyHttpCodes: '200', interval: Duration.seconds(15), timeout: Duration.seconds(5), healthyThresholdCount: 2, unhealthyThresholdCount: 3 },
+      deregistrationDelay: Duration.seconds(30),
+    });
+    // No security-group rule admits the test port: a validation hook run inside the VPC gets one when it is added.
+    const testListener = spec.loadBalancer.addListener('Test', { port: TEST_LISTENER_PORT, protocol: elbv2.ApplicationProtocol.HTTP, open: false, defaultTargetGroups: [green] });
+    this.deploymentGroups[spec.key] = new codedeploy.EcsDeploymentGroup(this, `${id}DeploymentGroup`, {
+      application: this.codeDeployApplication!,
+      deploymentGroupName: codeDeployNames(config).deploymentGroup(spec.key),
+      service,
+      blueGreenDeploymentConfig: { blueTargetGroup: blue, greenTargetGroup: green, listener, testListener, terminationWaitTime: Duration.minutes(5) },
+      deploymentConfig: codedeploy.EcsDeploymentConfig.CANARY_10PERCENT_5MINUTES,
+      alarms: [alarm],
+      autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
+    });
+    Validations.of(this.deploymentGroups[spec.key]!.role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AWSCodeDeployRoleForECS]',
+      reason: 'CodeDeploy’s own service role for ECS blue/green: AWS keeps the policy in step with what the service calls on the listener, target groups and task sets.',
+    });
+  }
+
   private service(spec: ServiceSpec, config: PetalConfig): ecs.FargateService {
     const id = spec.key === 'web' ? 'Web' : 'Was';
     const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: logs.RetentionDays.ONE_WEEK, removalPolicy: RemovalPolicy.DESTROY });
@@ -211,6 +254,7 @@ export class AppStack extends Stack {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    const blueGreen = this.codeDeployApplication !== undefined;
     const service = new ecs.FargateService(this, `${id}Service`, {
       serviceName: spec.serviceName,
       cluster: this.cluster,
@@ -219,13 +263,19 @@ export class AppStack extends Stack {
       assignPublicIp: false,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       securityGroups: [spec.securityGroup],
-      minHealthyPercent: 100,
-      maxHealthyPercent: 200,
-      circuitBreaker: { enable: true, rollback: true },
-      deploymentAlarms: { alarmNames: [deploymentAlarm.alarmName], behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM },
       healthCheckGracePeriod: Duration.seconds(60),
+      // The circuit breaker and deployment alarms belong to ECS's rolling deployments; CodeDeploy has its own rollback.
+      ...(blueGreen
+        ? { deploymentController: { type: ecs.DeploymentControllerType.CODE_DEPLOY } }
+        : {
+            minHealthyPercent: 100,
+            maxHealthyPercent: 200,
+            circuitBreaker: { enable: true, rollback: true },
+            deploymentAlarms: { alarmNames: [deploymentAlarm.alarmName], behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM },
+          }),
     });
     service.attachToApplicationTargetGroup(targetGroup);
+    if (this.codeDeployApplication) this.blueGreen(spec, service, listener, targetGroup, deploymentAlarm, config);
 
     const scaling = service.autoScaleTaskCount({ minCapacity: config.minTasks, maxCapacity: config.maxTasks });
     scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 70, scaleInCooldown: Duration.seconds(300), scaleOutCooldown: Duration.seconds(300) });

@@ -110,9 +110,18 @@ function policyDocuments(resource: Resource): { Statement?: Statement | Statemen
   return [];
 }
 
+/** Condition keys that pin `Resource: *` to one resource (ListTasks takes its cluster only this way). */
+export const RESOURCE_PINNING_CONDITION_KEYS = new Set(['ecs:cluster']);
+
+function pinsResource(condition: Json): boolean {
+  if (typeof condition !== 'object' || condition === null) return false;
+  return Object.values(condition).some((byKey) => typeof byKey === 'object' && byKey !== null && Object.keys(byKey).some((k) => RESOURCE_PINNING_CONDITION_KEYS.has(k)));
+}
+
 /**
  * No Allow statement with a `*` or `service:*` action or a NotAction; `Resource: *` only when every
- * action has no resource-level permission, or when a condition pins the resource (`ecs:cluster`…).
+ * action has no resource-level permission, or when a condition pins the resource (`ecs:cluster`). A
+ * condition like `iam:PassedToService` narrows who receives a role, not which role: it does not count.
  */
 export function iamWildcardProblems(template: TemplateJson): string[] {
   const problems: string[] = [];
@@ -124,7 +133,7 @@ export function iamWildcardProblems(template: TemplateJson): string[] {
         if (statement.NotAction !== undefined) problems.push(`${id}: Allow with NotAction`);
         for (const action of actions) if (action === '*' || action.endsWith(':*')) problems.push(`${id}: action ${action}`);
         const wildcard = asArray(statement.Resource).some((r) => r === '*');
-        if (wildcard && statement.Condition === undefined) {
+        if (wildcard && !pinsResource(statement.Condition)) {
           const narrowable = actions.filter((a) => !NO_RESOURCE_LEVEL_ACTIONS.has(a));
           if (narrowable.length) problems.push(`${id}: ${narrowable.join(', ')} on Resource * (each can name its resource)`);
         }

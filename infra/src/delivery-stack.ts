@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as codeconnections from 'aws-cdk-lib/aws-codeconnections';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
@@ -15,7 +16,7 @@ import type { Construct } from 'constructs';
 import type { PetalConfig } from './config.js';
 import type { MlStack } from './ml-stack.js';
 import { acknowledgeIam5, arnPrefix, arnRef, ref } from './nag.js';
-import { NAMES, sagemakerArn, taskFamily, taskRoleName, type RepositoryKey } from './names.js';
+import { NAMES, PORTS, codeDeployNames, sagemakerArn, taskFamily, taskRoleName, type RepositoryKey } from './names.js';
 
 /**
  * How each image is built from the repository root. The one place to change when the Dockerfiles move
@@ -148,8 +149,22 @@ export class DeliveryStack extends Stack {
       return built;
     };
 
-    const web = project('web', 'infra/buildspecs/service.yml', { SERVICE: 'web', IMAGE_REPO_URI: repositories.web.repositoryUri, DOCKER_ARGS: DOCKER_BUILDS.web, TEST_PATHS: TEST_PATHS.web }, 'Test app-web, build and push its image, write imagedefinitions.json');
-    const was = project('was', 'infra/buildspecs/service.yml', { SERVICE: 'was', IMAGE_REPO_URI: repositories.was.repositoryUri, DOCKER_ARGS: DOCKER_BUILDS.was, TEST_PATHS: TEST_PATHS.was }, 'Test app-was, build and push its image, write imagedefinitions.json');
+    const blueGreen = config.ecsDeploy === 'blue-green';
+    const serviceEnv = (name: 'web' | 'was') => ({
+      SERVICE: name,
+      IMAGE_REPO_URI: repositories[name].repositoryUri,
+      DOCKER_ARGS: DOCKER_BUILDS[name],
+      TEST_PATHS: TEST_PATHS[name],
+      DEPLOY_KIND: config.ecsDeploy,
+      TASK_FAMILY: taskFamily(config, name),
+      CONTAINER_PORT: String(PORTS[name]),
+    });
+    const web = project('web', 'infra/buildspecs/service.yml', serviceEnv('web'), 'Test app-web, build and push its image, write its deployment artifacts');
+    const was = project('was', 'infra/buildspecs/service.yml', serviceEnv('was'), 'Test app-was, build and push its image, write its deployment artifacts');
+    if (blueGreen) {
+      // The CodeDeploy task definition template starts from the service's current revision; this call has no resource-level permission.
+      for (const p of [web, was]) p.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeTaskDefinition'], resources: ['*'] }));
+    }
     const mlBuild = project(
       'ml',
       'infra/buildspecs/ml.yml',
@@ -201,6 +216,26 @@ export class DeliveryStack extends Stack {
 
     // ---- pipelines ----
     const cluster = ecs.Cluster.fromClusterAttributes(this, 'Cluster', { clusterName: NAMES.cluster, vpc: props.vpc });
+    const codeDeployApplication = blueGreen ? codedeploy.EcsApplication.fromEcsApplicationName(this, 'CodeDeployApplication', codeDeployNames(config).application) : undefined;
+    const deployAction = (name: 'web' | 'was', service: ecs.IBaseService, image: codepipeline.Artifact): codepipeline.IAction => {
+      if (!codeDeployApplication) {
+        // Rolling update; the service's circuit breaker and 5xx alarm roll a bad image back.
+        return new actions.EcsDeployAction({ actionName: 'DeployToEcs', service, imageFile: image.atPath('imagedefinitions.json'), deploymentTimeout: Duration.minutes(30) });
+      }
+      const deploymentGroup = codedeploy.EcsDeploymentGroup.fromEcsDeploymentGroupAttributes(this, `${cap(name)}DeploymentGroup`, {
+        application: codeDeployApplication,
+        deploymentGroupName: codeDeployNames(config).deploymentGroup(name),
+        // The action reads the group's deployment config; it must name the one the App stack set.
+        deploymentConfig: codedeploy.EcsDeploymentConfig.CANARY_10PERCENT_5MINUTES,
+      });
+      return new actions.CodeDeployEcsDeployAction({
+        actionName: 'DeployBlueGreen',
+        deploymentGroup,
+        taskDefinitionTemplateFile: image.atPath('taskdef.json'),
+        appSpecTemplateFile: image.atPath('appspec.yaml'),
+        containerImageInputs: [{ input: image, taskDefinitionPlaceholder: 'IMAGE1_NAME' }],
+      });
+    };
     const servicePipeline = (name: 'web' | 'was', build: codebuild.PipelineProject, serviceName: string) => {
       const source = new codepipeline.Artifact('Source');
       const image = new codepipeline.Artifact('ImageDefinitions');
@@ -215,8 +250,7 @@ export class DeliveryStack extends Stack {
         stages: [
           { stageName: 'Source', actions: [action] },
           { stageName: 'Build', actions: [new actions.CodeBuildAction({ actionName: 'TestAndBuildImage', project: build, input: source, outputs: [image] })] },
-          // Rolling update; the service's circuit breaker and 5xx alarm roll a bad image back.
-          { stageName: 'Deploy', actions: [new actions.EcsDeployAction({ actionName: 'DeployToEcs', service, imageFile: image.atPath('imagedefinitions.json'), deploymentTimeout: Duration.minutes(30) })] },
+          { stageName: 'Deploy', actions: [deployAction(name, service, image)] },
         ],
       });
     };
@@ -254,8 +288,8 @@ export class DeliveryStack extends Stack {
     }
     acknowledgeIam5(mlBuild, [`Resource::${arnPrefix('sagemaker')}model-package/${NAMES.modelPackageGroup}/*`], 'pipeline start reads the deployed version’s accuracy from any version of the one group.');
     for (const name of ['web', 'was'] as const) {
-      const deployAction = this.pipelines[name].node.findChild('Deploy').node.findChild('DeployToEcs');
-      narrowEcsDeployPolicy(deployAction, config, name);
+      const deployAction = this.pipelines[name].node.findChild('Deploy').node.findChild(blueGreen ? 'DeployBlueGreen' : 'DeployToEcs');
+      narrowEcsDeployPolicy(deployAction, config, name, blueGreen);
       acknowledgeIam5(deployAction, ['Resource::*'], 'ecs:RegisterTaskDefinition and DescribeTaskDefinition have no resource-level permissions; ListTasks is limited to the cluster by condition.');
     }
   }
@@ -269,12 +303,12 @@ interface Statement {
 }
 
 /**
- * CDK writes the ECS deploy action's ECS and iam:PassRole statements on `*`. Every one of those actions
- * but RegisterTaskDefinition/DescribeTaskDefinition can name its resource, and the service, its task
- * family and its roles have fixed names, so the statements are rewritten to name them; the artifact
- * statements CDK wrote are kept as they are.
+ * CDK writes the deploy actions' ECS and iam:PassRole statements on `*`. Every one of those actions but
+ * RegisterTaskDefinition/DescribeTaskDefinition can name its resource, and the service, its task family
+ * and its roles have fixed names, so the statements are rewritten to name them; the artifact and
+ * CodeDeploy statements CDK wrote are kept as they are.
  */
-function narrowEcsDeployPolicy(deployAction: Construct, config: PetalConfig, service: 'web' | 'was'): void {
+function narrowEcsDeployPolicy(deployAction: Construct, config: PetalConfig, service: 'web' | 'was', blueGreen: boolean): void {
   const role = deployAction.node.findChild('CodePipelineActionRole');
   const cfnPolicy = role.node.findChild('DefaultPolicy').node.defaultChild as iam.CfnPolicy;
   const stack = Stack.of(deployAction);
@@ -282,24 +316,33 @@ function narrowEcsDeployPolicy(deployAction: Construct, config: PetalConfig, ser
   const actionsOf = (st: Statement) => (Array.isArray(st.Action) ? st.Action : [st.Action]);
   const isWide = (st: Statement) => st.Resource === '*' && actionsOf(st).every((a) => a.startsWith('ecs:') || a === 'iam:PassRole');
   const wide = document.Statement.filter(isWide).flatMap(actionsOf).sort();
-  const expected = ['ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'ecs:DescribeTasks', 'ecs:ListTasks', 'ecs:RegisterTaskDefinition', 'ecs:TagResource', 'ecs:UpdateService', 'iam:PassRole'];
+  const expected = blueGreen
+    ? ['ecs:RegisterTaskDefinition', 'iam:PassRole']
+    : ['ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'ecs:DescribeTasks', 'ecs:ListTasks', 'ecs:RegisterTaskDefinition', 'ecs:TagResource', 'ecs:UpdateService', 'iam:PassRole'];
   // A CDK upgrade that changes what the action needs must be looked at, not silently narrowed.
   if (wide.join() !== expected.join()) throw new Error(`the ECS deploy action's wide statements changed: ${wide.join(', ')}`);
   const passRole = document.Statement.find((st) => isWide(st) && actionsOf(st).includes('iam:PassRole'));
   const clusterArn = stack.formatArn({ service: 'ecs', resource: 'cluster', resourceName: NAMES.cluster });
   const serviceName = service === 'web' ? NAMES.webService : NAMES.wasService;
+  const passRoleNarrowed: Statement = {
+    Effect: 'Allow',
+    Action: 'iam:PassRole',
+    Resource: (['task', 'execution'] as const).map((kind) => stack.resolve(stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: taskRoleName(config, service, kind) }))),
+    ...(passRole?.Condition ? { Condition: passRole.Condition } : {}),
+  };
+  if (blueGreen) {
+    // CodeDeploy itself updates the service; the action only registers the revision and passes its roles.
+    const statements = [{ Effect: 'Allow', Action: 'ecs:RegisterTaskDefinition', Resource: '*' }, passRoleNarrowed, ...document.Statement.filter((st) => !isWide(st))];
+    cfnPolicy.addPropertyOverride('PolicyDocument.Statement', statements);
+    return;
+  }
   const narrowed: Statement[] = [
     { Effect: 'Allow', Action: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'], Resource: '*' },
     { Effect: 'Allow', Action: ['ecs:DescribeServices', 'ecs:UpdateService'], Resource: stack.resolve(stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${NAMES.cluster}/${serviceName}` })) },
     { Effect: 'Allow', Action: 'ecs:DescribeTasks', Resource: stack.resolve(stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${NAMES.cluster}/*` })) },
     { Effect: 'Allow', Action: 'ecs:ListTasks', Resource: '*', Condition: { ArnEquals: { 'ecs:cluster': stack.resolve(clusterArn) } } },
     { Effect: 'Allow', Action: 'ecs:TagResource', Resource: stack.resolve(stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${taskFamily(config, service)}:*` })) },
-    {
-      Effect: 'Allow',
-      Action: 'iam:PassRole',
-      Resource: (['task', 'execution'] as const).map((kind) => stack.resolve(stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: taskRoleName(config, service, kind) }))),
-      ...(passRole?.Condition ? { Condition: passRole.Condition } : {}),
-    },
+    passRoleNarrowed,
   ];
   cfnPolicy.addPropertyOverride('PolicyDocument.Statement', [...narrowed, ...document.Statement.filter((st) => !isWide(st))]);
 }

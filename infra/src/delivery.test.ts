@@ -12,20 +12,23 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ecrPushProblems, privilegedModeProblems, type TemplateJson } from './checks.js';
+import { ecrPushProblems, iamWildcardProblems, managedPolicyProblems, privilegedModeProblems, type TemplateJson } from './checks.js';
 import { DOCKER_BUILDS, TRIGGER_PATHS } from './delivery-stack.js';
 import { synth, type Synthesized } from './testing/synth.js';
 
 let connections: Synthesized;
 let codecommit: Synthesized;
+let blueGreen: Synthesized;
 
 beforeAll(() => {
   connections = synth({ repository: 'example-org/petal', branch: 'main' });
   codecommit = synth({ source: 'codecommit' });
+  blueGreen = synth({ ecsDeploy: 'blue-green' });
 });
 afterAll(() => {
   connections?.dispose();
   codecommit?.dispose();
+  blueGreen?.dispose();
 });
 
 const logicalId = (construct: IConstruct) => Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
@@ -120,6 +123,54 @@ describe('pipelines', () => {
     codecommit.templates.delivery.resourceCountIs('AWS::CodeConnections::Connection', 0);
     codecommit.templates.delivery.hasResourceProperties('AWS::CodeCommit::Repository', { RepositoryName: 'petal' });
     expect(stages(pipeline(codecommit, 'petal-dev-web'))[0]).toEqual(['Source', ['Source/CodeCommit']]);
+  });
+});
+
+describe('CodeDeploy blue/green (ecsDeploy=blue-green)', () => {
+  it('hands the services to CodeDeploy: green target group, test listener, 10% canary, rollback on alarm or failure', () => {
+    const t = blueGreen.templates.app;
+    t.resourcePropertiesCountIs('AWS::ECS::Service', { DeploymentController: { Type: 'CODE_DEPLOY' } }, 2);
+    for (const s of Object.values(t.findResources('AWS::ECS::Service')) as { Properties: { DeploymentConfiguration?: { DeploymentCircuitBreaker?: unknown } } }[]) {
+      expect(s.Properties.DeploymentConfiguration?.DeploymentCircuitBreaker).toBeUndefined();
+    }
+    t.resourcePropertiesCountIs('AWS::ElasticLoadBalancingV2::Listener', { Port: 9000 }, 2);
+    for (const service of ['web', 'was']) {
+      t.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+        DeploymentGroupName: `petal-dev-${service}`,
+        DeploymentConfigName: 'CodeDeployDefault.ECSCanary10Percent5Minutes',
+        DeploymentStyle: { DeploymentOption: 'WITH_TRAFFIC_CONTROL', DeploymentType: 'BLUE_GREEN' },
+        AlarmConfiguration: { Enabled: true, Alarms: [{ Name: Match.anyValue() }] },
+        AutoRollbackConfiguration: { Enabled: true, Events: Match.arrayWith(['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST', 'DEPLOYMENT_STOP_ON_ALARM']) },
+        BlueGreenDeploymentConfiguration: { TerminateBlueInstancesOnDeploymentSuccess: { Action: 'TERMINATE', TerminationWaitTimeInMinutes: 5 } },
+        LoadBalancerInfo: { TargetGroupPairInfoList: [Match.objectLike({ ProdTrafficRoute: Match.anyValue(), TestTrafficRoute: Match.anyValue(), TargetGroups: [Match.anyValue(), Match.anyValue()] })] },
+      });
+    }
+  });
+
+  it('deploys through CodeDeploy with the task definition and AppSpec templates the build writes', () => {
+    const p = pipeline(blueGreen, 'petal-dev-web');
+    expect(stages(p)[2]).toEqual(['Deploy', ['Deploy/CodeDeployToECS']]);
+    expect(p.Stages[2]!.Actions[0]!.Configuration).toMatchObject({
+      ApplicationName: 'petal-dev-app',
+      DeploymentGroupName: 'petal-dev-web',
+      TaskDefinitionTemplatePath: 'taskdef.json',
+      AppSpecTemplatePath: 'appspec.yaml',
+      Image1ContainerName: 'IMAGE1_NAME',
+    });
+    const service = parse(BUILDSPECS['infra/buildspecs/service.yml']) as { artifacts: { files: string[] } };
+    expect(service.artifacts.files).toEqual(expect.arrayContaining(['imageDetail.json', 'taskdef.json', 'appspec.yaml']));
+    expect(BUILDSPECS['infra/buildspecs/service.yml']).toContain('map(.image = "<IMAGE1_NAME>")');
+  });
+
+  it('stays least-privilege and cdk-nag clean', () => {
+    expect(blueGreen.nag.violations).toEqual([]);
+    const codeDeployRoles = Object.fromEntries(
+      Object.values(blueGreen.appStack.deploymentGroups).map((g) => [logicalId(g.role), 'CodeDeploy’s service role: AWSCodeDeployRoleForECS, acknowledged for cdk-nag with its reason']),
+    );
+    for (const key of ['app', 'delivery'] as const) {
+      expect(iamWildcardProblems(blueGreen.json[key] as TemplateJson), key).toEqual([]);
+      expect(managedPolicyProblems(blueGreen.json[key] as TemplateJson, codeDeployRoles), key).toEqual([]);
+    }
   });
 });
 
@@ -219,6 +270,6 @@ describe('buildspecs', () => {
     expect(all).not.toMatch(/:latest/);
     expect(all).toMatch(/npx vitest run \$TEST_PATHS/);
     expect(all.indexOf('npx vitest run')).toBeLessThan(all.indexOf('docker build'));
-    expect(service.artifacts.files).toEqual(['imagedefinitions.json']);
+    expect(service.artifacts.files).toEqual(['imagedefinitions.json', 'imageDetail.json', 'taskdef.json', 'appspec.yaml']);
   });
 });

@@ -44,3 +44,9 @@ export const taskFamily = (config: PetalConfig, service: 'web' | 'was') => `peta
 
 /** The IAM role names of a service's tasks (the ECS deploy action passes them to each new revision). */
 export const taskRoleName = (config: PetalConfig, service: 'web' | 'was', kind: 'task' | 'execution') => `petal-${config.envName}-${service}-${kind}`;
+
+/** CodeDeploy's application and deployment groups (ecsDeploy=blue-green), named so the Delivery stack finds them. */
+export const codeDeployNames = (config: PetalConfig) => ({
+  application: `petal-${config.envName}-app`,
+  deploymentGroup: (service: 'web' | 'was') => `petal-${config.envName}-${service}`,
+});
