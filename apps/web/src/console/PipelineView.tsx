@@ -64,7 +64,7 @@ function StartRunForm({ api, info, onStarted }: { api: ConsoleApi; info: Console
         <select id={id} value={String(value ?? p.default ?? '')} onChange={(e) => set(e.target.value)} data-testid={id}>
           {p.enumValues.map((v) => (
             <option key={v} value={v}>
-              {v}
+              {v in t.approval ? `${t.approval[v as keyof typeof t.approval]} (${v})` : v}
             </option>
           ))}
         </select>
