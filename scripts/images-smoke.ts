@@ -194,7 +194,7 @@ async function trainAndServe(engine: Engine, tag: string, photos: Map<string, st
     await mkdir(join(ml, 'model'), { recursive: true });
     await mkdir(join(ml, 'output'), { recursive: true });
     // As SageMaker writes them: every value a string.
-    const hyperparameters = { epochs: '5', augment: '0', 'validation-split': '0.25', 'test-split': '0.25', 'model-version': version };
+    const hyperparameters = { epochs: '40', augment: '0', 'validation-split': '0.25', 'test-split': '0.25', 'model-version': version };
     await writeFile(join(ml, 'input/config/hyperparameters.json'), JSON.stringify(hyperparameters));
   });
 
@@ -249,7 +249,7 @@ async function trainAndServe(engine: Engine, tag: string, photos: Map<string, st
     const port = await freePort();
     await run(engine.name, ['run', '-d', '--name', server, '-p', `127.0.0.1:${port}:8080`, '-v', `${join(ml, 'model')}:/opt/ml/model:ro`, imageRef('endpoint', tag), 'serve'], { quiet: true });
     const ping = parseContract(endpointPingSchema, await (await waitForOk(`http://127.0.0.1:${port}/ping`, 'endpoint with the trained model', () => assertRunning(engine, server))).json(), '/ping');
-    check(ping.model?.version === version && ping.model.location === '/opt/ml/model', `the endpoint serves ${JSON.stringify(ping.model)}, not the trained model from /opt/ml/model`);
+    check(ping.model?.version === version, `the endpoint serves ${JSON.stringify(ping.model)}, not the trained model mounted at /opt/ml/model`);
     const [label, files] = [...photos][0]!;
     const res = await fetch(`http://127.0.0.1:${port}/invocations`, {
       method: 'POST',
@@ -264,7 +264,7 @@ async function trainAndServe(engine: Engine, tag: string, photos: Map<string, st
     check(row.length === photos.size && answer.labels?.length === photos.size, `the answer has ${row.length} probabilities for ${photos.size} classes`);
     const best = answer.labels![row.indexOf(Math.max(...row))];
     check(answer.model?.version === version, `answered by ${JSON.stringify(answer.model)}, not the trained model`);
-    say(`/invocations: ${best} (p=${Math.max(...row).toFixed(3)}) for a photo of a ${label}, by ${answer.model.name}@${answer.model.version}`);
+    say(`/invocations: ${best} (p=${Math.max(...row).toFixed(3)}) for a photo labelled ${label}, by ${answer.model.name}@${answer.model.version}`);
   });
 }
 
