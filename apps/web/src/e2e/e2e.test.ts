@@ -19,6 +19,7 @@ const LANGS = ['en', 'ko'] as const;
 type Lang = (typeof LANGS)[number];
 const LOCALE: Record<Lang, string> = { en: 'en-US', ko: 'ko-KR' };
 const WIDTHS = [390, 1280] as const;
+const BROWSER_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-quic', '--no-first-run', '--disable-sync'];
 const nameOf = (key: string, lang: Lang) => FLOWERS.find((f) => f.key === key)!.name[lang];
 
 async function lastPhotos(key: string, n: number): Promise<string[]> {
@@ -57,10 +58,7 @@ describe.skipIf(SKIP !== '')('Petal in a real browser against the real three-ser
     });
     base = stack.urls.web;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-quic', '--no-first-run', '--disable-sync'],
-    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS });
   }, 240_000);
 
   afterAll(async () => {
@@ -231,6 +229,41 @@ describe.skipIf(SKIP !== '')('Petal in a real browser against the real three-ser
     expect(await page.getByTestId('status-classes').textContent()).toBe(CLASSES.map((k) => nameOf(k, 'en')).join(', '));
     expect(await page.locator('h1').allTextContents()).toEqual(['System status']);
     await page.context().close();
+  });
+
+  it('"Take a photo" opens the camera in the page where there is one, and does not lead where there is none', async () => {
+    // This browser has no camera: the file chooser is the main button, and no camera button is offered.
+    const page = await openPage('en', 390);
+    await expect.poll(() => page.evaluate(async () => (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput').length)).toBe(0);
+    expect(await page.getByTestId('camera-open').count()).toBe(0);
+    expect(await page.locator('.picker-buttons .btn--primary').allTextContents()).toEqual(['Choose a file']);
+    await page.context().close();
+
+    // Chromium's fake camera (a moving test pattern), permission granted as a person would.
+    const withCamera = await chromium.launch({ executablePath: CHROMIUM, args: [...BROWSER_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
+    try {
+      const context = await withCamera.newContext({ locale: 'en-US', viewport: { width: 390, height: 844 }, permissions: ['camera'] });
+      const cam = await context.newPage();
+      cam.on('pageerror', (err) => consoleErrors.push(String(err)));
+      await cam.goto(base);
+      const open = cam.getByTestId('camera-open');
+      await open.waitFor();
+      expect(await open.getAttribute('class')).toContain('btn--primary');
+      await open.click();
+      const shoot = cam.getByTestId('camera-shoot');
+      await expect.poll(() => shoot.isEnabled(), { timeout: 10_000 }).toBe(true);
+      await shot(cam, 'camera-en-390');
+      await shoot.click();
+      await cam.getByTestId('preview').waitFor();
+      expect(await cam.locator('.preview__name').textContent()).toMatch(/^camera-\d+\.jpg$/);
+      // The dialog is gone and its stream stopped with it.
+      expect(await cam.getByTestId('camera').count()).toBe(0);
+      await cam.getByTestId('classify').click();
+      await cam.locator('[data-testid="result"], [data-testid="error"]').first().waitFor({ timeout: 30_000 });
+      expect(await cam.getByTestId('result').count()).toBe(1);
+    } finally {
+      await withCamera.close();
+    }
   });
 
   it('serves the script brotli-compressed and paints its frame before the script runs', async () => {
