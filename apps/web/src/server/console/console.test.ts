@@ -5,7 +5,18 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { WEB_ERRORS, consoleInfoSchema, errorBodySchema, executionListSchema, modelActionAnswerSchema, modelListSchema } from '@petal/contracts';
+import {
+  WEB_ERRORS,
+  consoleInfoSchema,
+  errorBodySchema,
+  executionDetailSchema,
+  executionListSchema,
+  modelActionAnswerSchema,
+  modelListSchema,
+  startRunAnswerSchema,
+} from '@petal/contracts';
+import { makeImageFolder, THREE_COLOURS } from '@petal/evaluation/testing';
+import { readExecution } from '@petal/pipeline';
 import { LocalModelRegistry } from '@petal/registry';
 import { petalService } from '@petal/service-kit';
 import { openStore } from '@petal/store';
@@ -131,6 +142,31 @@ describe('the console API', () => {
       expect([res.statusCode, errorCode(res.body)], url).toEqual([403, 'CONSOLE_ACTIONS_OFF']);
     }
   });
+
+  it('starts a run without waiting for it, and a server closing mid-run records it as interrupted', async () => {
+    const data = await makeImageFolder(THREE_COLOURS, 4);
+    try {
+      const app = await consoleApp({ CONSOLE_ADMIN_TOKEN: TOKEN });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/console/executions',
+        payload: { parameters: { data, epochs: 2, 'test-split': 0.25, 'validation-split': 0.25 } },
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      expect(res.statusCode, res.body).toBe(202);
+      const { id } = startRunAnswerSchema.parse(res.json());
+      expect(res.headers.location).toBe(`/api/console/executions/${id}`);
+      // Answered while the run goes on: its record is there, and says running.
+      const detail = executionDetailSchema.parse((await app.inject(`/api/console/executions/${id}`)).json());
+      expect(detail.execution.status).toBe('running');
+      expect(detail.graph.nodes).toHaveLength(detail.steps.length);
+      await app.close();
+      const record = await readExecution(openStore(storeDir), id);
+      expect(record?.status).toBe('interrupted');
+    } finally {
+      await rm(data, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('answers bad input with catalog errors, never a 500', async () => {
     const app = await consoleApp({});
