@@ -4,7 +4,7 @@
  * model. Written here rather than taken from a library because the objective is a few lines over the
  * training features and the npm L-BFGS packages are unmaintained or pull in a whole linear-algebra stack.
  */
-export type Objective = (x: Float64Array, gradient: Float64Array) => number;
+export type Objective = (x: Float64Array, gradient: Float64Array) => number | Promise<number>;
 
 export interface LbfgsOptions {
   maxIterations: number;
@@ -26,14 +26,14 @@ export interface LbfgsResult {
   reason: 'gradient' | 'no-progress' | 'iterations' | 'stopped' | 'line-search';
 }
 
-export function minimizeLbfgs(objective: Objective, start: Float64Array, options: LbfgsOptions): LbfgsResult {
+export async function minimizeLbfgs(objective: Objective, start: Float64Array, options: LbfgsOptions): Promise<LbfgsResult> {
   const n = start.length;
   const m = options.memory ?? 10;
   const gtol = options.gradientTolerance ?? 1e-6;
   const rtol = options.relativeTolerance ?? 1e-10;
   let x = Float64Array.from(start);
   let g = new Float64Array(n);
-  let f = objective(x, g);
+  let f = await objective(x, g);
   let evaluations = 1;
   const S: Float64Array[] = [];
   const Y: Float64Array[] = [];
@@ -68,7 +68,7 @@ export function minimizeLbfgs(objective: Objective, start: Float64Array, options
     let fNew = Number.NaN;
     for (let tries = 0; tries < 40; tries++) {
       for (let i = 0; i < n; i++) xNew[i] = x[i]! + step * direction[i]!;
-      fNew = objective(xNew, gNew);
+      fNew = await objective(xNew, gNew);
       evaluations++;
       if (Number.isFinite(fNew) && fNew <= f + 1e-4 * step * slope) break;
       step *= 0.5;

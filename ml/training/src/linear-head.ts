@@ -1,5 +1,5 @@
 import type { EpochMetrics } from '@petal/evaluation';
-import type { HeadWeights } from '@petal/model';
+import { createLinearKernels, type HeadWeights } from '@petal/model';
 import type { FeatureSet } from './features.js';
 import { normalize, standardization, type TrainedHead } from './head-trainer.js';
 import { fitSoftmax, scoreRows, type SoftmaxWeights } from './softmax-regression.js';
@@ -21,7 +21,7 @@ export interface LinearHeadOptions {
  * "epoch" (one pass over the data) and the iterate with the best validation accuracy (then loss) is kept,
  * as the Adam loop kept its best epoch.
  */
-export function trainLinearHead(train: FeatureSet, validation: FeatureSet, options: LinearHeadOptions): TrainedHead {
+export async function trainLinearHead(train: FeatureSet, validation: FeatureSet, options: LinearHeadOptions): Promise<TrainedHead> {
   const k = options.numClasses;
   const dim = train.dim;
   const normalization = options.initial?.normalization ?? standardization(train);
@@ -31,30 +31,36 @@ export function trainLinearHead(train: FeatureSet, validation: FeatureSet, optio
   const history: EpochMetrics[] = [];
   let best: { epoch: number; accuracy: number; loss: number; weights: SoftmaxWeights } | undefined;
   const initialLayer = options.initial?.layers.length === 1 ? options.initial.layers[0] : undefined;
-  fitSoftmax(
-    { x, labels: train.labels, dim, numClasses: k, l2: options.l2 },
-    {
-      maxIterations: options.maxIterations,
-      ...(initialLayer && initialLayer.kernel.length === dim * k ? { initial: { kernel: initialLayer.kernel, bias: initialLayer.bias } } : {}),
-      // Train loss and accuracy over every view come with the objective's own pass, at no extra cost.
-      onIteration: (iteration, weights, _objective, trainEval) => {
-        const valEval = lossAndAccuracy(scoreRows(valX, validation.count, dim, weights, k), validation.labels, k);
-        const metrics: EpochMetrics = {
-          epoch: iteration,
-          trainLoss: trainEval.loss,
-          trainAccuracy: trainEval.accuracy,
-          validationLoss: valEval.loss,
-          validationAccuracy: valEval.accuracy,
-        };
-        history.push(metrics);
-        options.onEpoch?.(metrics);
-        // With no validation rows (NaN), the last iterate is kept.
-        if (!best || Number.isNaN(valEval.accuracy) || valEval.accuracy > best.accuracy || (valEval.accuracy === best.accuracy && valEval.loss < best.loss)) {
-          best = { epoch: iteration, accuracy: valEval.accuracy, loss: valEval.loss, weights };
-        }
+  const kernels = await createLinearKernels(dim, k);
+  try {
+    await fitSoftmax(
+      { x, labels: train.labels, dim, numClasses: k, l2: options.l2 },
+      kernels,
+      {
+        maxIterations: options.maxIterations,
+        ...(initialLayer && initialLayer.kernel.length === dim * k ? { initial: { kernel: initialLayer.kernel, bias: initialLayer.bias } } : {}),
+        // Train loss and accuracy over every view come with the objective's own pass, at no extra cost.
+        onIteration: (iteration, weights, _objective, trainEval) => {
+          const valEval = lossAndAccuracy(scoreRows(valX, validation.count, dim, weights, k), validation.labels, k);
+          const metrics: EpochMetrics = {
+            epoch: iteration,
+            trainLoss: trainEval.loss,
+            trainAccuracy: trainEval.accuracy,
+            validationLoss: valEval.loss,
+            validationAccuracy: valEval.accuracy,
+          };
+          history.push(metrics);
+          options.onEpoch?.(metrics);
+          // With no validation rows (NaN), the last iterate is kept.
+          if (!best || Number.isNaN(valEval.accuracy) || valEval.accuracy > best.accuracy || (valEval.accuracy === best.accuracy && valEval.loss < best.loss)) {
+            best = { epoch: iteration, accuracy: valEval.accuracy, loss: valEval.loss, weights };
+          }
+        },
       },
-    },
-  );
+    );
+  } finally {
+    await kernels.dispose();
+  }
   if (!best) throw new Error('L-BFGS stopped before its first iteration (the features have no gradient)');
   const head: HeadWeights = {
     inputDim: dim,

@@ -1,3 +1,4 @@
+import type { LinearKernels } from '@petal/model';
 import { minimizeLbfgs } from './lbfgs.js';
 
 export interface SoftmaxProblem {
@@ -102,6 +103,63 @@ export function softmaxObjective(
   };
 }
 
+/**
+ * The same objective with the two big products (logits = X·W, gradient = Xᵀ·E) run by ONNX Runtime:
+ * what training uses. `softmaxObjective` is its plain reference (a test holds them together).
+ */
+export function softmaxObjectiveOrt(
+  problem: SoftmaxProblem,
+  kernels: LinearKernels,
+  last: { loss: number; accuracy: number } = { loss: Number.NaN, accuracy: Number.NaN },
+): (params: Float64Array, gradient: Float64Array) => Promise<number> {
+  const { x, labels, dim, numClasses: k, l2 } = problem;
+  const n = labels.length;
+  const biasOffset = dim * k;
+  const w = new Float32Array(dim * k);
+  const e = new Float32Array(n * k);
+  const row = new Float64Array(k);
+  return async (params, gradient) => {
+    for (let i = 0; i < biasOffset; i++) w[i] = params[i]!;
+    const logits = await kernels.forward(x, n, w);
+    let loss = 0;
+    let correct = 0;
+    const biasGradient = new Float64Array(k);
+    for (let r = 0; r < n; r++) {
+      let max = -Infinity;
+      let argmax = 0;
+      for (let j = 0; j < k; j++) {
+        row[j] = logits[r * k + j]! + params[biasOffset + j]!;
+        if (row[j]! > max) {
+          max = row[j]!;
+          argmax = j;
+        }
+      }
+      let total = 0;
+      for (let j = 0; j < k; j++) total += row[j] = Math.exp(row[j]! - max);
+      const label = labels[r]!;
+      if (argmax === label) correct++;
+      loss -= Math.log(Math.max(row[label]! / total, 1e-300));
+      for (let j = 0; j < k; j++) {
+        const d = (row[j]! / total - (j === label ? 1 : 0)) / n;
+        e[r * k + j] = d;
+        biasGradient[j]! += d;
+      }
+    }
+    const g = await kernels.backward(x, n, e);
+    loss /= n;
+    last.loss = loss;
+    last.accuracy = correct / n;
+    let penalty = 0;
+    for (let i = 0; i < biasOffset; i++) {
+      const wi = params[i]!;
+      penalty += wi * wi;
+      gradient[i] = g[i]! + 2 * l2 * wi;
+    }
+    for (let j = 0; j < k; j++) gradient[biasOffset + j] = biasGradient[j]!;
+    return loss + l2 * penalty;
+  };
+}
+
 export interface SoftmaxFitOptions {
   maxIterations: number;
   initial?: SoftmaxWeights;
@@ -110,7 +168,7 @@ export interface SoftmaxFitOptions {
 }
 
 /** Fits the linear softmax head by L-BFGS from zero weights (or `initial`): no random draws at all. */
-export function fitSoftmax(problem: SoftmaxProblem, options: SoftmaxFitOptions) {
+export async function fitSoftmax(problem: SoftmaxProblem, kernels: LinearKernels, options: SoftmaxFitOptions) {
   const { dim, numClasses: k } = problem;
   const start = new Float64Array(dim * k + k);
   if (options.initial) {
@@ -119,7 +177,7 @@ export function fitSoftmax(problem: SoftmaxProblem, options: SoftmaxFitOptions) 
   }
   // The line search's last evaluation is the accepted point, so `last` describes the iterate reported.
   const last = { loss: Number.NaN, accuracy: Number.NaN };
-  const result = minimizeLbfgs(softmaxObjective(problem, last), start, {
+  const result = await minimizeLbfgs(softmaxObjectiveOrt(problem, kernels, last), start, {
     maxIterations: options.maxIterations,
     gradientTolerance: 1e-5,
     relativeTolerance: 1e-9,

@@ -195,7 +195,7 @@ async function fitHead(
   };
   try {
     if (lbfgs) {
-      return trainLinearHead(trainSet, validationSet, {
+      return await trainLinearHead(trainSet, validationSet, {
         numClasses,
         maxIterations: hp['max-iterations'],
         l2: hp.l2,

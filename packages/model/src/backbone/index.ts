@@ -39,3 +39,4 @@ export { createServingSession, createTfjsServingSession, appendHead, PROBABILITI
 export { applyHead, foldNormalization, validateHead } from './head.js';
 export { OUT_OF_SCOPE_METHOD, outOfScopeScores, validateOutOfScope } from './out-of-scope.js';
 export { createOnnxFeatureExtractor, DEFAULT_INTRA_OP_THREADS } from './onnx-extractor.js';
+export { createLinearKernels, type LinearKernels } from './linear-kernels.js';
