@@ -1,4 +1,4 @@
-import { Annotations, Aws, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
@@ -148,6 +148,8 @@ export class AppStack extends Stack {
     const services = {} as Record<'web' | 'was', ecs.FargateService>;
     for (const spec of specs) services[spec.key] = this.service(spec, config);
     this.services = services;
+
+    new CfnOutput(this, 'WebUrl', { value: `http://${this.webAlb.loadBalancerDnsName}`, description: 'The web app (HTTPS on the same name once a certificate and DNS record are in place)' });
 
     if (config.certificateArn) {
       const certificate = acm.Certificate.fromCertificateArn(this, 'Certificate', config.certificateArn);

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
@@ -18,22 +18,20 @@ import type { MlStack } from './ml-stack.js';
 import { acknowledgeIam5, arnPrefix, arnRef, ref } from './nag.js';
 import { NAMES, PORTS, codeDeployNames, sagemakerArn, taskFamily, taskRoleName, type RepositoryKey } from './names.js';
 
-/**
- * How each image is built from the repository root. The one place to change when the Dockerfiles move
- * (a multi-target Dockerfile becomes `-f <file> --target <name>`).
- */
+/** How each image is built from the repository root: the stages of the one multi-target containers/Dockerfile. */
 export const DOCKER_BUILDS: Record<RepositoryKey, string> = {
-  web: '-f apps/web/Dockerfile',
-  was: '-f apps/was/Dockerfile',
-  endpoint: '-f apps/endpoint/Dockerfile',
-  training: '-f ml/training/Dockerfile',
+  web: '-f containers/Dockerfile --target web',
+  was: '-f containers/Dockerfile --target was',
+  endpoint: '-f containers/Dockerfile --target endpoint',
+  training: '-f containers/Dockerfile --target training',
 };
 
 /** What a change must touch to start each pipeline (CodeConnections sources; CodeCommit starts on every push). */
 export const TRIGGER_PATHS: Record<'web' | 'was' | 'ml', string[]> = {
-  web: ['apps/web/**', 'packages/**', 'package-lock.json', 'infra/buildspecs/service.yml'],
-  was: ['apps/was/**', 'packages/**', 'package-lock.json', 'infra/buildspecs/service.yml'],
-  ml: ['ml/**', 'apps/endpoint/**', 'packages/model/**', 'packages/imaging/**', 'packages/registry/**', 'packages/deploy/**', 'package-lock.json', 'infra/buildspecs/ml.yml'],
+  web: ['apps/web/**', 'packages/**', 'containers/**', 'package-lock.json', 'infra/buildspecs/service.yml'],
+  was: ['apps/was/**', 'packages/**', 'containers/**', 'package-lock.json', 'infra/buildspecs/service.yml'],
+  // CodePipeline takes at most 8 paths: a change to the ML buildspec alone applies from the next run.
+  ml: ['ml/**', 'apps/endpoint/**', 'packages/model/**', 'packages/imaging/**', 'packages/registry/**', 'packages/deploy/**', 'containers/**', 'package-lock.json'],
 };
 
 /** The tests each build runs before it builds an image. */
@@ -111,6 +109,8 @@ export class DeliveryStack extends Stack {
       repository = new codecommit.Repository(this, 'Repository', { repositoryName: config.codeCommitRepository, description: 'Petal source' });
     }
     this.connectionArn = connectionArn;
+    if (connectionArn) new CfnOutput(this, 'ConnectionArn', { value: connectionArn, description: 'Complete the GitHub handshake for this connection in the console (README: connect a GitHub repository)' });
+    if (repository) new CfnOutput(this, 'CodeCommitCloneUrl', { value: repository.repositoryCloneUrlHttp });
     const [owner, repo] = config.repository.split('/') as [string, string];
 
     const sourceStage = (name: 'web' | 'was' | 'ml', output: codepipeline.Artifact): { action: actions.Action; trigger?: codepipeline.TriggerProps } => {

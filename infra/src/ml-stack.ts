@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { compilePipeline, flowerPipeline, type CompileSettings } from '@petal/pipeline';
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -274,6 +274,10 @@ export class MlStack extends Stack {
       pipelineDefinition: { PipelineDefinitionBody: body },
     });
     pipeline.node.addDependency(group);
+
+    new CfnOutput(this, 'DataBucketName', { value: this.dataBucket.bucketName, description: 'Upload the labelled photos under flowers/<class>/' });
+    new CfnOutput(this, 'ArtifactBucketName', { value: this.artifactBucket.bucketName });
+    new CfnOutput(this, 'DeployFunctionName', { value: this.deployFunction.functionName });
 
     // ---- the endpoint, from a configured approved version ----
     if (config.approvedModelVersion !== undefined) {
