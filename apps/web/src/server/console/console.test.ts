@@ -168,6 +168,27 @@ describe('the console API', () => {
     }
   }, 60_000);
 
+  it('takes actions only with a JSON body, and without a token only from this machine', async () => {
+    const tokened = await consoleApp({ CONSOLE_ADMIN_TOKEN: TOKEN });
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    // A cross-site form or no-cors fetch cannot send JSON without a preflight: refused before anything is done.
+    for (const headers of [{ 'content-type': 'text/plain' }, { 'content-type': 'application/x-www-form-urlencoded' }, {}]) {
+      const res = await tokened.inject({ method: 'POST', url: '/api/console/models/1/reject', headers: { ...auth, ...headers }, ...(Object.keys(headers).length ? { payload: 'a=b' } : {}) });
+      expect([res.statusCode, errorCode(res.body)], JSON.stringify(headers)).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    }
+    const open = await consoleApp({});
+    expect(consoleInfoSchema.parse((await open.inject('/api/console/info')).json()).actions).toBe('open');
+    for (const host of ['evil.example:8000', 'rebound.example', '10.0.0.5:8000']) {
+      const res = await open.inject({ method: 'POST', url: '/api/console/models/99/approve', payload: {}, headers: { host } });
+      expect([res.statusCode, errorCode(res.body)], host).toEqual([403, 'CONSOLE_ACTIONS_OFF']);
+    }
+    for (const host of ['127.0.0.1:8000', 'localhost:8000', '[::1]:8000', 'localhost']) {
+      const res = await open.inject({ method: 'POST', url: '/api/console/models/99/approve', payload: {}, headers: { host } });
+      // Past the guard: the registry answers for the unknown version.
+      expect([res.statusCode, errorCode(res.body)], host).toEqual([404, 'CONSOLE_VERSION_NOT_FOUND']);
+    }
+  });
+
   it('answers bad input with catalog errors, never a 500', async () => {
     const app = await consoleApp({});
     const cases: [string, string, unknown, number, string][] = [

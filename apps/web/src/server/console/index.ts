@@ -24,6 +24,7 @@ const LOCAL_BACKEND = './local-backend.js';
 /** The report is a whole generated page: its own inline styles may apply, nothing may run, nothing else is fetched. */
 const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox";
 
+const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
 const EXECUTION_ID = /^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$/;
 const STEP_NAME = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
 
@@ -87,7 +88,17 @@ export async function registerConsole(app: FastifyInstance, options: ConsoleOpti
   };
   const guardAction = async (request: FastifyRequest, reply: FastifyReply) => {
     if (config.actions === 'off') throw fail('CONSOLE_ACTIONS_OFF');
-    if (config.actions === 'token') requireToken(request, reply);
+    // A JSON body cannot come from another site's form or a no-cors fetch without a CORS preflight, which
+    // this server never grants: with no token to check, that is what keeps other pages from acting.
+    if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
+      throw fail('UNSUPPORTED_MEDIA_TYPE', 'console actions take a JSON body (Content-Type: application/json)');
+    }
+    if (config.actions === 'token') return requireToken(request, reply);
+    // Open actions are for a person on this machine: a page on some other name that resolves here (DNS
+    // rebinding) arrives with that name as its Host.
+    if (!LOOPBACK_HOST.test(request.headers.host ?? '')) {
+      throw fail('CONSOLE_ACTIONS_OFF', 'without an admin token, console actions are only taken from this machine (http://127.0.0.1 or http://localhost)');
+    }
   };
 
   /** Backend refusals leave with their catalog code; everything else is the service's 500. */
