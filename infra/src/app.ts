@@ -27,7 +27,11 @@ export interface BuildOptions extends AppProps {
 
 export function buildApp(options: BuildOptions = {}): PetalApp {
   const { nag = true, ...appProps } = options;
-  const app = new App(appProps);
+  const app = new App({
+    ...appProps,
+    // Exports stay "strong": CloudFormation refuses to remove an output another stack still imports.
+    context: { '@aws-cdk/core:defaultCrossStackReferences': 'strong', ...appProps.context },
+  });
   const config = readConfig(app.node);
   const prefix = `Petal-${config.envName}`;
 
