@@ -73,6 +73,9 @@ case "$command" in
     # The lock file is the whole monorepo's; --workspace limits the install to these workspaces' trees.
     npm ci --omit=dev --no-audit --no-fund "$@"
     prune_onnxruntime
+    # Dependencies' source maps: nothing loads them without --enable-source-maps, and TF.js alone ships
+    # 200 MB of them (Petal's own dist/*.map stay).
+    find node_modules -name '*.map' -type f -delete
     npm cache clean --force 2>/dev/null
     rm -rf /root/.npm /tmp/*
     ;;

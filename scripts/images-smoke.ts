@@ -212,6 +212,9 @@ async function trainAndServe(engine: Engine, tag: string, photos: Map<string, st
       throw new SmokeFailure(`${err.message}\nfailure reason: ${failure}`);
     });
     await run(engine.name, ['rm', '-f', trainer], { quiet: true });
+    // The image starts as root (SageMaker's way); its entry point runs every command as `node`.
+    const user = capture(engine.name, ['run', '--rm', imageRef('training', tag), 'id', '-un']);
+    check(user === 'node', `the training image runs its job as ${user}, not node`);
     const manifest = parseManifest(JSON.parse(await readFile(join(ml, 'model/manifest.json'), 'utf8')), 'the trained model');
     check(manifest.version === version, `the trained model is version ${manifest.version}, not the ${version} its hyperparameters asked for`);
     const labels = manifest.labels.map((l) => l.key).sort();
