@@ -124,6 +124,18 @@ describe('the classifier UI', () => {
     expect(screen.queryByTestId('result')).toBeNull();
   });
 
+  it('lets "Choose a file" lead where the browser cannot tell whether there is a camera', () => {
+    // happy-dom has no navigator.mediaDevices, as a browser outside a secure context: the capture input
+    // (a phone opens its camera for it) is offered, but not as the main button, and no in-page camera.
+    render(<App api={controllableApi().api} languages={['en']} />);
+    const primary = [...document.querySelectorAll('.picker-buttons .btn--primary')].map((b) => b.textContent);
+    expect(primary).toEqual(['Choose a file']);
+    expect(screen.queryByTestId('camera-open')).toBeNull();
+    const capture = screen.getByTestId('camera-input').closest('label')!;
+    expect(capture.hidden).toBe(false);
+    expect(capture.className).toContain('btn--secondary');
+  });
+
   it('says honest percentages: >99% for a near-certain answer, <1% for a faint candidate', async () => {
     const { api, calls } = controllableApi();
     render(<App api={api} languages={['en']} prepare={passThrough} thumbnail={noThumb} />);

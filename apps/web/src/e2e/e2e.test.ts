@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FLOWERS } from '@petal/catalog';
+import type { ClassifyAnswer, ErrorBody } from '@petal/contracts';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -385,6 +386,29 @@ describe.skipIf(SKIP !== '')('Petal in a real browser against the real three-ser
         await page.getByTestId('file-input').setInputFiles({ name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not petals\n'.repeat(100)) });
         await page.getByRole('alert').waitFor();
         await shot(page, `05-not-an-image-${tag}`);
+        // Two states the real stack cannot be made to show on demand, drawn from answers the BFF could send
+        // (typed by the contract): an `unsure` answer, and a busy service with its Retry-After.
+        const unsure: ClassifyAnswer = {
+          result: { no: 1, name: nameOf('bellflower', lang), acc: 0.46, description: '' },
+          top: [
+            { no: 1, key: 'bellflower', name: nameOf('bellflower', lang), probability: 0.46 },
+            { no: 0, key: 'astilbe', name: nameOf('astilbe', lang), probability: 0.41 },
+            { no: 2, key: 'black_eyed_susan', name: nameOf('black_eyed_susan', lang), probability: 0.13 },
+          ],
+          model: { name: 'flower-classifier', version: '1.0.0' },
+          lang,
+          elapsedMs: 40,
+          confident: false,
+          verdict: 'unsure',
+        };
+        await page.route('**/classify/image*', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(unsure) }));
+        await classify(page, photo!);
+        await shot(page, `04b-unsure-${tag}`);
+        const busy: ErrorBody = { error: { code: 'SHUTTING_DOWN', message: 'draining' } };
+        await page.route('**/classify/image*', (route) => route.fulfill({ status: 503, contentType: 'application/json', headers: { 'retry-after': '9' }, body: JSON.stringify(busy) }));
+        await classify(page, photo!);
+        await shot(page, `05b-busy-${tag}`);
+        await page.unrouteAll();
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         expect(overflow, tag).toBeLessThanOrEqual(0);
         await page.getByTestId('nav-status').click();
@@ -402,8 +426,8 @@ describe.skipIf(SKIP !== '')('Petal in a real browser against the real three-ser
   });
 
   it('ran without console errors or CSP violations', () => {
-    // Chromium logs the requests that fail while the offline test has the network off; nothing else may fail.
-    const unexpected = consoleErrors.filter((e) => !/ERR_INTERNET_DISCONNECTED/.test(e));
+    // Chromium logs the requests that fail on purpose: offline, and the busy answer drawn for a screenshot.
+    const unexpected = consoleErrors.filter((e) => !/ERR_INTERNET_DISCONNECTED|status of 503 \(Service Unavailable\)/.test(e));
     expect(unexpected).toEqual([]);
   });
 });
