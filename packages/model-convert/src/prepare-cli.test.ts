@@ -36,9 +36,11 @@ describe('npm run model:prepare -- --model', () => {
 
   it("prepares exactly the backbone a model's manifest names (here two layers, from a model.tar.gz), for the runtime to find", async () => {
     const { manifest } = await readArtifact(SHIPPED);
+    // A head of its own, without the shipped model's out-of-scope score (whose weights fit 7232 features).
+    const { outOfScope: _calibration, ...plain } = manifest;
     const featureLayers = ['block_16_depthwise_relu', 'out_relu'];
     const draft: ManifestDraft = {
-      ...manifest,
+      ...plain,
       name: 'two-layer-test',
       backbone: { ...manifest.backbone, featureLayers, featureDim: 960 + 1280 },
       head: { architecture: { ...manifest.head.architecture, layers: [{ units: 3, activation: 'softmax' }] } },
