@@ -24,7 +24,8 @@ const USAGE = `usage: npm run evaluate -- --model <dir | model.tar.gz> --data <d
   --quiet                 no progress bar
 
 Inside a SageMaker Processing container (argument "processing", or /opt/ml/config/processingjobconfig.json
-present and no --model) it reads the inputs /opt/ml/processing/input/{model,data[,split]} and writes
+present and no --model) it scores the generated out-of-scope set unless --ood says otherwise, reads the
+inputs /opt/ml/processing/input/{model,data[,split]} and writes
 /opt/ml/processing/output/evaluation; on failure the reason goes to /opt/ml/output/message.`;
 
 async function main(argv: string[]): Promise<void> {
@@ -66,6 +67,8 @@ async function main(argv: string[]): Promise<void> {
         outDir: inputs.outDir,
         quiet: values.quiet ?? !process.stderr.isTTY,
         ...judging,
+        // A pipeline's Evaluate step records how the model treats non-flowers with every version it registers.
+        outOfScope: outOfScope.length ? outOfScope : ['generated'],
       });
     } catch (err) {
       await writeExitMessage(paths, (err as Error).message);

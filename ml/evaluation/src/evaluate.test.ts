@@ -148,6 +148,8 @@ describe('evaluation job', () => {
     const doc = await readEvaluation(output);
     expect(doc.dataset).toMatchObject({ item_count: 6, selection: 'test-split' });
     expect(existsSync(join(output, 'report.html'))).toBe(true);
+    // The pipeline's Evaluate step records the generated out-of-scope set's rates with every version.
+    expect(doc.out_of_scope?.sets.map((s) => s.name)).toEqual(['generated']);
 
     // An explicit `split` input is used instead of the model's own.
     const split = await readTestSplit(join(modelDir, 'test-split.json'));
