@@ -34,8 +34,6 @@ const schema = z.object({
   MAX_INPUT_PIXELS: intVar(0, 0),
   /** Decoded pixels all images of one JSON batch may hold together (header-checked before decoding). */
   MAX_REQUEST_PIXELS: intVar(100_000_000),
-  /** Run ONNX Runtime on a worker thread (its run() blocks the thread that calls it); 'false' runs it inline. */
-  INFERENCE_WORKER: z.enum(['true', 'false', '1', '0']).default('true'),
   /** ONNX Runtime intra-op threads per model call; 0 lets the runtime choose (all cores). */
   INFERENCE_THREADS: intVar(0, 0),
   ADMIN_TOKEN: z.string().min(1).optional(),
@@ -65,8 +63,6 @@ export interface EndpointConfig {
   maxInstances: number;
   maxInputPixels: number | undefined;
   maxRequestPixels?: number;
-  /** ONNX Runtime on a worker thread (default) or on the main thread. */
-  inferenceWorker?: boolean;
   inferenceThreads: number | undefined;
   adminToken: string | undefined;
   /** Overrides the manifest's name/version for the model loaded from `modelDir` (not for later swaps). */
@@ -100,7 +96,6 @@ export function loadEndpointConfig(env: NodeJS.ProcessEnv = process.env): Endpoi
     maxInstances: c.MAX_INSTANCES,
     maxInputPixels: c.MAX_INPUT_PIXELS || undefined,
     maxRequestPixels: c.MAX_REQUEST_PIXELS,
-    inferenceWorker: c.INFERENCE_WORKER === 'true' || c.INFERENCE_WORKER === '1',
     inferenceThreads: c.INFERENCE_THREADS || undefined,
     adminToken: c.ADMIN_TOKEN,
     modelIdentity:

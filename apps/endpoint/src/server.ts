@@ -19,7 +19,6 @@ import { Invoker } from './invocation.js';
 import { ModelHost, ModelLoadError, SwapInProgressError, type ModelLoader, type ModelWarmUp } from './model-host.js';
 import { CUSTOM_ATTRIBUTES_HEADER, registerRuntimeApi } from './sagemaker-runtime.js';
 import { warmUpModel } from './warm-up.js';
-import { loadModelInWorker } from './worker-model.js';
 
 export interface EndpointDeps {
   /** How artifacts are loaded; the real `loadModel` unless a test injects another. */
@@ -147,9 +146,8 @@ export function buildEndpoint(config: EndpointConfig, deps: EndpointDeps = {}): 
 }
 
 function defaultLoader(config: EndpointConfig): ModelLoader {
-  const load = config.inferenceWorker === false ? loadModel : loadModelInWorker;
   return async (location) => {
-    const model = await load(location, {
+    const model = await loadModel(location, {
       ...(config.inferenceThreads ? { intraOpThreads: config.inferenceThreads } : {}),
       ...(config.maxInputPixels ? { maxPixels: config.maxInputPixels } : {}),
     });
