@@ -349,7 +349,7 @@ describe.skipIf(SKIP !== '')('Petal in a real browser against the real three-ser
     const [photo] = await lastPhotos('astilbe', 1);
     expect(await classify(page, photo!)).toContain('No connection');
     expect(await page.getByRole('alert').textContent()).toContain('Petal needs the network to identify a photo');
-    await shot(page, 'offline-en-390');
+    await shot(page, 'offline-en-1280');
     await page.context().setOffline(false);
     await page.context().close();
   });
