@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type * as OnnxProtoModule from 'onnx-proto';
 import { createFeatureExtractor } from './create-extractor.js';
 import { applyHead, foldNormalization, numClassesOf, validateHead } from './head.js';
-import { appendOutOfScope, outOfScopeScores } from './out-of-scope.js';
+import { appendOutOfScope, outOfScopeScores, validateOutOfScope } from './out-of-scope.js';
 import { locateBackbone } from './locate.js';
 import { createOrtSession, defaultStreams, runInChunks, runToArray } from './onnx-extractor.js';
 import { onnx, valueInfo } from './onnx-proto.js';
@@ -139,6 +139,7 @@ export async function createTfjsServingSession(spec: BackboneSpec, head: HeadWei
   const extractor = await createFeatureExtractor(spec, { ...opts, runtime: 'tfjs' });
   try {
     validateHead(head, extractor.featureDim);
+    if (head.outOfScope) validateOutOfScope(head.outOfScope, head.inputDim, numClassesOf(head));
   } catch (err) {
     await extractor.dispose();
     throw err;
