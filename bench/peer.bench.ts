@@ -138,7 +138,9 @@ export async function run(): Promise<BenchSection[]> {
   let endpoint: ServiceProcess | undefined;
   try {
     const urls: Record<string, string> = {};
-    endpoint = spawnService('endpoint', { MODEL_DIR, LOG_LEVEL: 'warn', PORT: String(await freePort()) });
+    // PEER_ENDPOINT_ENV (JSON) tries endpoint settings against the same peer, e.g. {"MAX_BATCH":"1"}.
+    const extraEnv = JSON.parse(process.env.PEER_ENDPOINT_ENV ?? '{}') as Record<string, string>;
+    endpoint = spawnService('endpoint', { MODEL_DIR, LOG_LEVEL: 'warn', PORT: String(await freePort()), ...extraEnv });
     urls.petal = await endpoint.ready();
     let peerNote = '';
     if ('python' in found) {
