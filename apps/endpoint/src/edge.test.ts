@@ -2,7 +2,7 @@ import { endpointPingSchema, errorBodySchema, parseContract } from '@petal/contr
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeModel } from './testing/fake-model.js';
-import { startEndpoint, type Running } from './testing/start.js';
+import { MODEL_DIR, hasModel, startEndpoint, type Running } from './testing/start.js';
 
 // What the endpoint shows to whoever reaches its port, with a stand-in model (the loader is injected;
 // the same routes run against the real model in endpoint.contract.test.ts).
@@ -98,5 +98,32 @@ describe('a JSON batch is bounded by its decoded pixels, not only its count', ()
     expect(body.error.code).toBe('TOO_MANY_PIXELS');
     expect(body.error.message).toMatch(/1\.4 MP together/);
     expect((await batch(2)).status).toBe(200);
+  });
+});
+
+describe('a model manifest cannot point outside its directory', () => {
+  it.skipIf(!hasModel)('refuses a weights file outside the model directory; the same file inside loads', async () => {
+    const { mkdtemp, mkdir, readFile, writeFile, copyFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { readArtifact } = await import('@petal/model');
+    const work = await mkdtemp(join(tmpdir(), 'petal-manifest-'));
+    try {
+      const model = join(work, 'model');
+      await mkdir(model);
+      await mkdir(join(work, 'elsewhere'));
+      const manifest = JSON.parse(await readFile(join(MODEL_DIR, 'manifest.json'), 'utf8'));
+      const weights = manifest.head.weights.file as string;
+      await copyFile(join(MODEL_DIR, weights), join(work, 'elsewhere', weights));
+      await copyFile(join(MODEL_DIR, weights), join(model, weights));
+      await writeFile(join(model, 'manifest.json'), JSON.stringify(manifest));
+      expect((await readArtifact(model)).manifest.name).toBe(manifest.name);
+      for (const escape of [`../elsewhere/${weights}`, join(work, 'elsewhere', weights)]) {
+        await writeFile(join(model, 'manifest.json'), JSON.stringify({ ...manifest, head: { ...manifest.head, weights: { ...manifest.head.weights, file: escape } } }));
+        await expect(readArtifact(model)).rejects.toThrow(/outside the model directory/);
+      }
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   });
 });

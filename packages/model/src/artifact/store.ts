@@ -1,5 +1,5 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { HeadWeights } from '../backbone/index.js';
 import { openModelLocation, packModelArchive } from './archive.js';
 import { packHeadWeights, unpackHeadWeights } from './head-weights.js';
@@ -116,6 +116,11 @@ export async function readArtifact(location: string): Promise<{ manifest: Manife
       throw new ModelArtifactError(`${location}/${MANIFEST_FILE} is not valid JSON: ${(err as Error).message}`);
     }
     const manifest = parseManifest(json, `${location}/${MANIFEST_FILE}`);
+    // The manifest names the weights file; it must not point outside the model (`../../etc/…`, an absolute path).
+    const inside = relative(dir, resolve(dir, manifest.head.weights.file));
+    if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
+      throw new ModelArtifactError(`${location}: the head weights file ${manifest.head.weights.file} is outside the model directory`);
+    }
     let bytes: Buffer;
     try {
       bytes = await readFile(join(dir, manifest.head.weights.file));
