@@ -78,7 +78,9 @@ export async function run(): Promise<BenchSection[]> {
   await was.listen({ port: 0, host: '127.0.0.1' });
   const wasUrl = `http://127.0.0.1:${(was.server.address() as AddressInfo).port}`;
   // Started alone (not with startStack): its WAS is the stand-in above, and it has no endpoint to show.
-  const web = spawnService('web', { WAS_URL: wasUrl, LOG_LEVEL: 'warn', PORT: String(await freePort()) });
+  // One load generator is one client: the per-client limits that fit a person would refuse it at once.
+  const unlimited = { CLASSIFY_RATE_LIMIT_MAX: '100000000', RATE_LIMIT_MAX: '100000000' };
+  const web = spawnService('web', { WAS_URL: wasUrl, LOG_LEVEL: 'warn', PORT: String(await freePort()), ...unlimited });
   try {
     const webUrl = await web.url();
     const direct = await sequential(`${wasUrl}/classify/image`, photo);
