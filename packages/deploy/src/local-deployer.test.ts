@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { classifyAnswerSchema, endpointModelsSchema, parseContract } from '@petal/contracts';
 import { EVALUATION_FILE, TEST_SPLIT_FILE, fileDigest, type TestSplit } from '@petal/evaluation';
@@ -89,7 +89,8 @@ describe.skipIf(!hasModelAt(MODEL_DIR))(`LocalDeployer against a running endpoin
     expect(result.deployed, result.message).toBe(true);
     expect(result.message).toContain('flower-classifier v7 serves');
     expect(result.smoke).toMatchObject({ passed: true, total: smoke.length, failures: [] });
-    expect(await served()).toMatchObject({ name: GROUP, version: '7', location: result.modelDir });
+    // Public answers name the model folder, never its absolute path.
+    expect(await served()).toMatchObject({ name: GROUP, version: '7', location: basename(result.modelDir!) });
     expect(await deployer().current()).toEqual({ group: GROUP, version: 7 });
     // The deploy copy carries the registered identity; the shipped model's folder is untouched.
     const copied = JSON.parse(await readFile(join(result.modelDir!, MANIFEST_FILE), 'utf8')) as { name: string; version: string };
