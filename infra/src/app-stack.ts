@@ -127,7 +127,9 @@ export class AppStack extends Stack {
         loadBalancer: this.webAlb,
         targetGroupName: NAMES.webTargetGroup,
         securityGroup: webTasksSg,
-        environment: { PORT: String(PORTS.web), HOST: '0.0.0.0', WAS_URL: wasUrl },
+        // The ALB in front is inside the VPC: its X-Forwarded-For names the client, which is the web tier's
+        // rate-limit bucket. Nobody outside the VPC can reach a task, so no client can write that header.
+        environment: { PORT: String(PORTS.web), HOST: '0.0.0.0', WAS_URL: wasUrl, TRUSTED_PROXIES: vpc.vpcCidrBlock },
         taskRole: webTaskRole,
       },
       {
@@ -140,7 +142,15 @@ export class AppStack extends Stack {
         loadBalancer: this.wasAlb,
         targetGroupName: NAMES.wasTargetGroup,
         securityGroup: wasTasksSg,
-        environment: { PORT: String(PORTS.was), HOST: '0.0.0.0', SAGEMAKER_ENDPOINT_NAME: NAMES.endpoint, AWS_REGION: Aws.REGION },
+        // The web tasks and the internal ALB between them are in the VPC; the client the web tier saw is the
+        // address before them in X-Forwarded-For.
+        environment: {
+          PORT: String(PORTS.was),
+          HOST: '0.0.0.0',
+          SAGEMAKER_ENDPOINT_NAME: NAMES.endpoint,
+          AWS_REGION: Aws.REGION,
+          TRUSTED_PROXIES: vpc.vpcCidrBlock,
+        },
         taskRole: wasTaskRole,
       },
     ];

@@ -180,6 +180,21 @@ describe('App', () => {
     expect(env('petal-dev-web')).toMatchObject({ PORT: '8000', HOST: '0.0.0.0', WAS_URL: `http://<${logicalId(base.appStack.wasAlb)}.DNSName>` });
   });
 
+  it('lets both tiers believe X-Forwarded-For only from inside the VPC (the ALBs and the web tasks)', () => {
+    const t = base.templates.app;
+    const env = (family: string) => {
+      const task = only<{ Properties: { ContainerDefinitions: { Environment: { Name: string; Value: unknown }[] }[] } }>(t, 'AWS::ECS::TaskDefinition', { Family: family });
+      return Object.fromEntries(task.Properties.ContainerDefinitions[0]!.Environment.map((e) => [e.Name, render(e.Value)]));
+    };
+    for (const family of ['petal-dev-web', 'petal-dev-was']) {
+      const trusted = env(family).TRUSTED_PROXIES;
+      // The VPC's CIDR, imported from the Network stack: never an open range a client could stand in.
+      expect(trusted, family).toMatch(/CidrBlock|10\.0\.0\.0\/16/);
+      expect(trusted, family).not.toMatch(/0\.0\.0\.0\/0/);
+      expect(env(family)).not.toHaveProperty('TRUST_PROXY_HOPS');
+    }
+  });
+
   it('runs the images the configured commit tag names', () => {
     const task = only<{ Properties: { ContainerDefinitions: { Image: unknown }[] } }>(full.templates.app, 'AWS::ECS::TaskDefinition', { Family: 'petal-dev-web' });
     expect(render(task.Properties.ContainerDefinitions[0]!.Image)).toMatch(/\/app-web:abc1234$/);

@@ -51,10 +51,19 @@ describe('compose.yaml', () => {
   });
 
   it.each(SERVICE_NAMES)('%s: wired to its neighbours exactly as @petal/stack describes', (name) => {
-    const { [LISTEN_ENV.host]: _host, [LISTEN_ENV.port]: _port, ...wiring } = compose.services[name]!.environment;
+    // TRUSTED_PROXIES is who may name the client, not wiring: checked on its own below.
+    const { [LISTEN_ENV.host]: _host, [LISTEN_ENV.port]: _port, TRUSTED_PROXIES: _trusted, ...wiring } = compose.services[name]!.environment;
     expect(wiring).toEqual(wiringEnv(name, composeUrls));
     // Started after what it needs (compose's order; the smoke test waits for readiness itself).
     for (const link of SERVICES[name].links.filter((l) => !l.optional)) expect(compose.services[name]!.depends_on).toHaveProperty(link.to);
+  });
+
+  it('only the WAS believes a forwarded client address, and only from private (compose network) addresses', () => {
+    const trusted = (name: string) => compose.services[name]!.environment.TRUSTED_PROXIES;
+    expect(trusted('was')?.split(',')).toEqual(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']);
+    // The web container faces browsers (through the host's port mapping): it must trust no one's header.
+    expect(trusted('web')).toBeUndefined();
+    expect(trusted('endpoint')).toBeUndefined();
   });
 
   it.each(SERVICE_NAMES)('%s: published on loopback only, on a host port PETAL_<NAME>_PORT overrides', (name) => {
