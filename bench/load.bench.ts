@@ -9,28 +9,14 @@
  * service logs warnings only, and all of them share this machine's cores with the load generator.
  */
 import autocannon, { type Result } from 'autocannon';
-import { readdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import sharp from 'sharp';
-import { DATA_DIR, MODEL_DIR, hasModelAt, startStack } from '@petal/stack';
+import { MODEL_DIR, hasModelAt, startStack } from '@petal/stack';
+import { samplePhoto } from './sample-photo.js';
 import type { BenchCell, BenchSection } from './types.js';
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 6);
 const LEVELS = [1, 16, 64] as const;
 const OVERLOAD = 128;
 const BOUNDARY = 'petal-load-bench-boundary';
-
-async function samplePhoto(): Promise<{ bytes: Buffer; source: string }> {
-  try {
-    const dir = join(DATA_DIR, 'bellflower');
-    const file = readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort()[0]!;
-    return { bytes: await readFile(join(dir, file)), source: `bellflower/${file}` };
-  } catch {
-    const bytes = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#8a6fd1' } }).jpeg({ quality: 90 }).toBuffer();
-    return { bytes, source: 'generated 256×256 JPEG (data set absent)' };
-  }
-}
 
 /** The multipart body a browser sends for one photo in field `file`. */
 export function multipartBody(photo: Buffer, boundary = BOUNDARY): Buffer {

@@ -12,7 +12,7 @@
  */
 import autocannon from 'autocannon';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,18 +20,13 @@ import { fileURLToPath } from 'node:url';
 import { preprocessBatch } from '@petal/imaging';
 import { appendHead, backboneFor, loadModel, locateBackbone, preprocessSpecOf, readArtifact } from '@petal/model';
 import { DATA_DIR, MODEL_DIR, freePort, hasModelAt, spawnService, type ServiceProcess } from '@petal/stack';
+import { samplePhoto } from './sample-photo.js';
 import type { BenchCell, BenchSection } from './types.js';
 
 const SECONDS = Number(process.env.PEER_SECONDS ?? 8);
 const LEVELS = [1, 16] as const;
 const PY_PACKAGES = ['fastapi', 'uvicorn', 'onnxruntime', 'pillow', 'numpy'];
 const SERVER_PY = fileURLToPath(new URL('./peer/server.py', import.meta.url));
-
-function samplePhoto(): Promise<Buffer> {
-  const dir = join(DATA_DIR, 'bellflower');
-  const file = readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort()[0]!;
-  return readFile(join(dir, file));
-}
 
 const hasPeerPackages = (python: string) =>
   spawnSync(python, ['-c', 'import fastapi, uvicorn, onnxruntime, PIL, numpy'], { stdio: 'ignore' }).status === 0;
@@ -128,7 +123,7 @@ export async function run(): Promise<BenchSection[]> {
   if (!hasModelAt(MODEL_DIR) || !existsSync(DATA_DIR)) {
     return [{ title: 'peer: skipped', rows: [], notes: ['needs the shipped model and the flower data set'] }];
   }
-  const photo = await samplePhoto();
+  const { bytes: photo } = await samplePhoto();
   const limit = await machineLimit(photo);
   const limitRow = { what: 'machine limit (in process)', decode_img_per_s: Number(limit.decodePerS.toFixed(1)), batched_inference_img_per_s: Number(limit.inferPerS.toFixed(1)), limit_img_per_s: Number(limit.limitPerS.toFixed(1)) };
 

@@ -5,15 +5,12 @@
  * the multipart and answers at once, so the difference is the BFF's own cost. Then throughput through
  * the BFF at concurrency 16, and `GET /api/status` (three probes fanned out).
  */
-import { readdirSync } from 'node:fs';
 import type { ClassifyAnswer, WasReadiness } from '@petal/contracts';
-import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import multipart from '@fastify/multipart';
 import Fastify from 'fastify';
-import sharp from 'sharp';
-import { DATA_DIR, freePort, spawnService } from '@petal/stack';
+import { freePort, spawnService } from '@petal/stack';
+import { samplePhoto } from './sample-photo.js';
 import type { BenchSection } from './types.js';
 
 const WARMUP = 30;
@@ -27,17 +24,6 @@ const stats = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   return { median: quantile(sorted, 0.5), p99: quantile(sorted, 0.99) };
 };
-
-async function samplePhoto(): Promise<{ bytes: Buffer; source: string }> {
-  try {
-    const dir = join(DATA_DIR, 'bellflower');
-    const file = readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort()[0]!;
-    return { bytes: await readFile(join(dir, file)), source: `bellflower/${file}` };
-  } catch {
-    const bytes = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#8a6fd1' } }).jpeg({ quality: 90 }).toBuffer();
-    return { bytes, source: 'generated 256×256 JPEG (data set absent)' };
-  }
-}
 
 async function post(url: string, photo: Buffer): Promise<number> {
   const form = new FormData();
