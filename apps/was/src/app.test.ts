@@ -240,8 +240,44 @@ describe('WAS against a stand-in runtime', () => {
     expect(await ready.json()).toEqual({
       status: 'ready',
       checks: { circuit: 'closed', endpoint: 'reachable' },
-      model: { name: 'stand-in', version: '0' }, // the model of the last classification
+      model: { name: 'stand-in', version: '0', labels: ['astilbe', 'bellflower', 'black_eyed_susan'] }, // the model of the last classification
     });
+  });
+});
+
+describe('WAS readiness before anyone has classified (how the status page learns the classes on AWS)', () => {
+  it('asks the endpoint once which model serves, outside the circuit breaker, and again only after a failed look', async () => {
+    const stand = await startStandInRuntime();
+    stand.setBehaviour({ kind: 'model-error', originalStatus: 500, message: 'boom' });
+    const was = await startWas({ SAGEMAKER_RUNTIME_URL: stand.url, BREAKER_FAILURE_THRESHOLD: '1' });
+    try {
+      // The endpoint fails: readiness stays ready, knows no model, and the failed look opened no circuit.
+      const failed = parseContract(wasReadinessSchema, await (await fetch(`${was.url}/health/ready`)).json(), '/health/ready');
+      expect(failed).toMatchObject({ status: 'ready', checks: { circuit: 'closed' } });
+      expect(failed.model).toBeUndefined();
+      expect(stand.calls).toHaveLength(1);
+      // Within the interval a failed look is not repeated on every readiness check.
+      await fetch(`${was.url}/health/ready`);
+      expect(stand.calls).toHaveLength(1);
+    } finally {
+      await was.app.close();
+    }
+
+    stand.setBehaviour({ kind: 'ok' });
+    stand.calls.length = 0;
+    const fresh = await startWas({ SAGEMAKER_RUNTIME_URL: stand.url });
+    try {
+      const ready = parseContract(wasReadinessSchema, await (await fetch(`${fresh.url}/health/ready`)).json(), '/health/ready');
+      expect(ready.model).toEqual({ name: 'stand-in', version: '0', labels: ['astilbe', 'bellflower', 'black_eyed_susan'] });
+      expect(stand.calls).toHaveLength(1);
+      expect(stand.calls[0]?.headers['content-type']).toBe('image/png');
+      // Known now: readiness asks no more.
+      await fetch(`${fresh.url}/health/ready`);
+      expect(stand.calls).toHaveLength(1);
+    } finally {
+      await fresh.app.close();
+      await stand.close();
+    }
   });
 });
 

@@ -10,6 +10,13 @@ import { withRetries } from './retry.js';
 /** The endpoint's JSON answer (`Accept: application/json`), as the contract declares it. */
 export type EndpointPrediction = InvocationAnswer;
 
+/** An 8×8 grey PNG: the smallest honest question to ask a model which classes it knows. */
+const PROBE_IMAGE = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAACXBIWXMAAAPoAAAD6AG1e1JrAAAAD0lEQVQImWMoxwEYhpYEAN/GWUFk1iW4AAAAAElFTkSuQmCC',
+  'base64',
+);
+export const MODEL_PROBE_INTERVAL_MS = 30_000;
+
 export interface EndpointClientOptions {
   endpointName: string;
   region: string;
@@ -43,7 +50,9 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 export class EndpointClient {
   readonly breaker: CircuitBreaker;
   /** The model that answered most recently (readiness reports it; there is no model listing in sagemaker-runtime). */
-  lastModel: { name: string; version: string } | undefined;
+  lastModel: { name: string; version: string; labels?: string[] } | undefined;
+  private modelProbe: Promise<void> | undefined;
+  private modelProbedAt = Number.NEGATIVE_INFINITY;
   private readonly sdk: SageMakerRuntimeClient;
   private readonly httpAgent: HttpAgent;
   private readonly httpsAgent: HttpsAgent;
@@ -103,6 +112,32 @@ export class EndpointClient {
     });
   }
 
+  /**
+   * Learns which model serves, and its classes, before anyone has classified: sagemaker-runtime has no
+   * model listing, so the only way to ask is one invocation. It sends a tiny grey image once (again at most
+   * every {@link MODEL_PROBE_INTERVAL_MS} while it fails), outside the circuit breaker and the retries, so
+   * a failed look never counts against real traffic. Resolves when done or after `waitMs`, whichever is
+   * first; the probe itself goes on.
+   */
+  async learnModel(waitMs: number): Promise<void> {
+    if (this.lastModel?.labels) return;
+    if (!this.modelProbe && performance.now() - this.modelProbedAt >= MODEL_PROBE_INTERVAL_MS) {
+      this.modelProbedAt = performance.now();
+      this.modelProbe = this.attempt(PROBE_IMAGE, 'image/png', 'petal-model-probe')
+        .then(
+          () => undefined,
+          (err: unknown) => this.options.log?.info({ reason: (err as Error).message }, 'could not learn which model serves yet'),
+        )
+        .finally(() => {
+          this.modelProbe = undefined;
+        });
+    }
+    if (!this.modelProbe) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.modelProbe, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
+  }
+
   private async attempt(image: Uint8Array, contentType: string, requestId: string): Promise<EndpointPrediction> {
     const started = performance.now();
     const controller = new AbortController();
@@ -140,7 +175,10 @@ export class EndpointClient {
         this.options.log?.warn({ problem: checked.problem }, "the endpoint's answer does not match the invocation contract");
         throw new EndpointCallError('bad_response', `the model endpoint answered without usable predictions (${checked.problem})`);
       }
-      if (checked.value.model) this.lastModel = checked.value.model;
+      if (checked.value.model) {
+        const { labels } = checked.value;
+        this.lastModel = { ...checked.value.model, ...(labels ? { labels } : {}) };
+      }
       return checked.value;
     } catch (err) {
       const failure = classifyEndpointError(err, controller.signal.aborted, this.options.timeoutMs);

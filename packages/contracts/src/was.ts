@@ -92,6 +92,11 @@ export const wasReadinessSchema = z.object({
     circuit: z.enum(CIRCUIT_STATES),
     endpoint: z.enum(ENDPOINT_REACHABILITY),
   }),
-  model: z.optional(describe(modelIdentitySchema, 'The model that answered the most recent classification (absent before the first one)')),
+  model: z.optional(
+    describe(
+      z.extend(modelIdentitySchema, { labels: z.optional(describe(z.array(z.string()), 'The label keys the model answers with, in order')) }),
+      'The model that answered most recently (absent until one has answered)',
+    ),
+  ),
 });
 export type WasReadiness = z.infer<typeof wasReadinessSchema>;

@@ -42,6 +42,8 @@ export async function healthRoutes(app: FastifyInstance, options: HealthRouteOpt
       const circuit = client.circuitState;
       const endpoint = options.runtimeUrl === undefined ? 'not_checked' : (await ping(options.runtimeUrl, options.readyTimeoutMs)) ? 'reachable' : 'unreachable';
       const ready = circuit !== 'open' && endpoint !== 'unreachable';
+      // Which model serves and what it knows, for the status page, even before the first classification.
+      if (ready) await client.learnModel(options.readyTimeoutMs);
       reply.code(ready ? 200 : 503);
       const model = client.lastModel;
       return { status: ready ? 'ready' : 'not_ready', checks: { circuit, endpoint }, ...(model ? { model } : {}) };

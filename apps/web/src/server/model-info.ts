@@ -29,7 +29,9 @@ export function modelFromEndpoint(body: unknown): Read<ModelInfo | null> {
 /** The model the WAS's readiness names (the one that answered its latest classification), if any. */
 export function modelFromWasReadiness(body: unknown): ModelInfo | null {
   const checked = checkContract(wasReadinessSchema, body);
-  return checked.ok && checked.value.model ? fromIdentity(checked.value.model) : null;
+  if (!checked.ok || !checked.value.model) return null;
+  const { labels } = checked.value.model;
+  return { ...fromIdentity(checked.value.model), ...(labels ? { labels } : {}) };
 }
 
 export const fromIdentity = (model: ModelIdentity): ModelInfo => ({ name: model.name, version: model.version, source: 'was' });

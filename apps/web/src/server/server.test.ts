@@ -22,7 +22,7 @@ interface Seen {
   query: Record<string, string>;
 }
 
-async function startStandInWas(options: { readyNamesModel?: boolean } = {}) {
+async function startStandInWas(options: { readyNamesModel?: boolean; readyLabels?: string[] } = {}) {
   const seen: Seen[] = [];
   const was = Fastify({ logger: false });
   await was.register(multipart, { limits: { fileSize: 6 * 1024 * 1024 } });
@@ -31,7 +31,9 @@ async function startStandInWas(options: { readyNamesModel?: boolean } = {}) {
     status: 'ready',
     checks: { circuit: 'closed', endpoint: 'reachable' },
     // Before its first classification the WAS names no model.
-    ...(options.readyNamesModel === false ? {} : { model: { name: 'flower-classifier', version: '3' } }),
+    ...(options.readyNamesModel === false
+      ? {}
+      : { model: { name: 'flower-classifier', version: '3', ...(options.readyLabels ? { labels: options.readyLabels } : {}) } }),
   }));
   const astilbe = { no: 0, key: 'astilbe', name: 'Astilbe', description: 'plumes' };
   was.get('/flowers', async (req): Promise<FlowersAnswer> => ({ lang: (req.query as { lang?: string }).lang === 'ko' ? 'ko' : 'en', flowers: [astilbe] }));
@@ -328,6 +330,19 @@ describe('web BFF when the tiers behind it are down', () => {
 });
 
 describe('web BFF status when only the WAS is reachable (as on AWS)', () => {
+  it("lists the model's classes from the WAS's readiness (so the first screen can say what Petal knows)", async () => {
+    const standIn = await startStandInWas({ readyLabels: ['astilbe', 'bellflower', 'black_eyed_susan'] });
+    const web = await buildApp(loadWebConfig({ WAS_URL: standIn.url, CLIENT_DIR: join(tmpdir(), 'petal-no-such-build') }), { logger: false });
+    const base = await listen(web);
+    try {
+      const status = (await (await fetch(`${base}/api/status`)).json()) as Record<string, unknown>;
+      expect(status.model).toEqual({ name: 'flower-classifier', version: '3', labels: ['astilbe', 'bellflower', 'black_eyed_susan'], source: 'was' });
+    } finally {
+      await web.close();
+      await standIn.was.close();
+    }
+  });
+
   it('names the model from the latest classification answer', async () => {
     const standIn = await startStandInWas({ readyNamesModel: false });
     const web = await buildApp(loadWebConfig({ WAS_URL: standIn.url, CLIENT_DIR: join(tmpdir(), 'petal-no-such-build') }), { logger: false });
