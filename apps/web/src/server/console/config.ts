@@ -9,6 +9,8 @@ const blankAsUnset = (value: unknown) => (value === '' ? undefined : value);
 
 export const consoleEnvSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
+  /** Set when a proxy forwards to this server: then loopback is not "this machine only". */
+  TRUSTED_PROXIES: z.preprocess(blankAsUnset, z.string().optional()),
   /** `on` / `off`; default on when the server listens on loopback only, off otherwise. */
   CONSOLE: z.preprocess(blankAsUnset, z.enum(['on', 'off']).optional()),
   /** `open` (anyone who reaches the server may read) / `admin` (reads need the token too). */
@@ -23,21 +25,24 @@ export interface ConsoleConfig {
   viewsNeedToken: boolean;
   actions: ConsoleActionMode;
   token: string | undefined;
+  /** Only people on this machine reach the server (loopback, no proxy in front): open mode's premise. */
+  localOnly: boolean;
 }
 
 /**
- * The console's switches. A server reachable from elsewhere (HOST not loopback) never acts without the
+ * The console's switches. A server reachable from elsewhere (HOST not loopback, or a proxy in front) never acts without the
  * admin token and keeps the console off unless told; a loopback-only one (a person's own machine) is
  * open to whoever is on that machine.
  */
 export function loadConsoleConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig {
   const parsed = loadConfig(consoleEnvSchema, env);
-  const loopback = LOOPBACK.has(parsed.HOST);
+  // A proxy on this machine makes a loopback listener public: whoever reaches the proxy reaches the console.
+  const loopback = LOOPBACK.has(parsed.HOST) && !parsed.TRUSTED_PROXIES;
   const enabled = parsed.CONSOLE ? parsed.CONSOLE === 'on' : loopback;
   const token = parsed.CONSOLE_ADMIN_TOKEN;
   const viewsNeedToken = (parsed.CONSOLE_VIEWS ?? (loopback ? 'open' : 'admin')) === 'admin';
   if (enabled && viewsNeedToken && !token) {
     throw new ConfigError(['CONSOLE_VIEWS: admin needs CONSOLE_ADMIN_TOKEN (or CONSOLE_VIEWS=open, or CONSOLE=off)']);
   }
-  return { enabled, viewsNeedToken, token, actions: token ? 'token' : loopback ? 'open' : 'off' };
+  return { enabled, viewsNeedToken, token, actions: token ? 'token' : loopback ? 'open' : 'off', localOnly: loopback };
 }

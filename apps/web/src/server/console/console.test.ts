@@ -34,7 +34,7 @@ describe('the console API', () => {
 
   async function consoleApp(vars: Record<string, string>): Promise<FastifyInstance> {
     const env: NodeJS.ProcessEnv = { ...process.env, PETAL_STORE: storeDir, PETAL_REGISTRY: 'local', PETAL_REGISTRY_HOOK: '', HOST: '127.0.0.1', ...vars };
-    for (const key of ['CONSOLE', 'CONSOLE_VIEWS', 'CONSOLE_ADMIN_TOKEN']) if (!(key in vars)) delete env[key];
+    for (const key of ['CONSOLE', 'CONSOLE_VIEWS', 'CONSOLE_ADMIN_TOKEN', 'TRUSTED_PROXIES']) if (!(key in vars)) delete env[key];
     const app = Fastify({ logger: false });
     await app.register(petalService, { service: 'web' });
     await registerConsole(app, { clientDir, env });
@@ -187,6 +187,30 @@ describe('the console API', () => {
       // Past the guard: the registry answers for the unknown version.
       expect([res.statusCode, errorCode(res.body)], host).toEqual([404, 'CONSOLE_VERSION_NOT_FOUND']);
     }
+  });
+
+  it('behind a proxy, loopback is not "this machine": off by default, and open mode refuses forwarded or remote requests', async () => {
+    // A reverse proxy on this machine forwards to 127.0.0.1 with Host 127.0.0.1: that alone must not open it.
+    expect(loadConsoleConfig({ HOST: '127.0.0.1', TRUSTED_PROXIES: '127.0.0.1' })).toMatchObject({ enabled: false, actions: 'off', localOnly: false });
+    expect(() => loadConsoleConfig({ HOST: '127.0.0.1', TRUSTED_PROXIES: '127.0.0.1', CONSOLE: 'on' })).toThrow(/CONSOLE_ADMIN_TOKEN/);
+    expect(loadConsoleConfig({ HOST: '127.0.0.1' })).toMatchObject({ enabled: true, actions: 'open', localOnly: true });
+
+    const open = await consoleApp({});
+    const approve = (headers: Record<string, string>, remoteAddress = '127.0.0.1') =>
+      open.inject({ method: 'POST', url: '/api/console/models/99/approve', payload: {}, headers: { host: '127.0.0.1:8000', ...headers }, remoteAddress });
+    // Straight from this machine: past the guard (the registry answers for the unknown version).
+    expect((await approve({})).statusCode).toBe(404);
+    for (const [why, res] of [
+      ['forwarded by a proxy', await approve({ 'x-forwarded-for': '203.0.113.7' })],
+      ['Forwarded header', await approve({ forwarded: 'for=203.0.113.7' })],
+      ['from another address', await approve({}, '10.0.0.5')],
+    ] as const) {
+      expect([res.statusCode, errorCode(res.body)], why).toEqual([403, 'CONSOLE_ACTIONS_OFF']);
+    }
+    // Reads in open mode: this machine yes, a rebound Host no.
+    expect((await open.inject({ url: '/api/console/models', headers: { host: 'localhost:8000' } })).statusCode).toBe(200);
+    const rebound = await open.inject({ url: '/api/console/models', headers: { host: 'rebound.example:8000' } });
+    expect([rebound.statusCode, errorCode(rebound.body)]).toEqual([403, 'CONSOLE_ACTIONS_OFF']);
   });
 
   it('answers bad input with catalog errors, never a 500', async () => {

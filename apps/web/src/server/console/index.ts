@@ -25,6 +25,7 @@ const LOCAL_BACKEND = './local-backend.js';
 const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox";
 
 const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
+const LOOPBACK_ADDRESS = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 const EXECUTION_ID = /^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$/;
 const STEP_NAME = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
 
@@ -83,8 +84,19 @@ export async function registerConsole(app: FastifyInstance, options: ConsoleOpti
     reply.header('www-authenticate', 'Bearer realm="petal-console"');
     throw fail('CONSOLE_UNAUTHORIZED', request.headers.authorization ? 'the admin token is not right' : undefined);
   };
+  /**
+   * Open mode is for a person on this machine: the request must come from loopback, straight (a proxy
+   * would add a forwarding header), and name this machine as its Host (a page on some other name that
+   * resolves here, DNS rebinding, arrives with that name).
+   */
+  const fromThisMachine = (request: FastifyRequest) =>
+    LOOPBACK_HOST.test(request.headers.host ?? '') &&
+    LOOPBACK_ADDRESS.test(request.socket.remoteAddress ?? '') &&
+    request.headers['x-forwarded-for'] === undefined &&
+    request.headers.forwarded === undefined;
   const guardRead = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (config.viewsNeedToken) requireToken(request, reply);
+    if (config.viewsNeedToken) return requireToken(request, reply);
+    if (config.localOnly && !fromThisMachine(request)) throw fail('CONSOLE_ACTIONS_OFF', 'without an admin token, the console is only shown on this machine (http://127.0.0.1 or http://localhost)');
   };
   const guardAction = async (request: FastifyRequest, reply: FastifyReply) => {
     if (config.actions === 'off') throw fail('CONSOLE_ACTIONS_OFF');
@@ -94,9 +106,7 @@ export async function registerConsole(app: FastifyInstance, options: ConsoleOpti
       throw fail('UNSUPPORTED_MEDIA_TYPE', 'console actions take a JSON body (Content-Type: application/json)');
     }
     if (config.actions === 'token') return requireToken(request, reply);
-    // Open actions are for a person on this machine: a page on some other name that resolves here (DNS
-    // rebinding) arrives with that name as its Host.
-    if (!LOOPBACK_HOST.test(request.headers.host ?? '')) {
+    if (!fromThisMachine(request)) {
       throw fail('CONSOLE_ACTIONS_OFF', 'without an admin token, console actions are only taken from this machine (http://127.0.0.1 or http://localhost)');
     }
   };
