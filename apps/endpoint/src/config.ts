@@ -36,7 +36,8 @@ const schema = z.object({
   MAX_REQUEST_PIXELS: intVar(100_000_000),
   /** ONNX Runtime intra-op threads per model call; 0 lets the runtime choose (all cores). */
   INFERENCE_THREADS: intVar(0, 0),
-  ADMIN_TOKEN: z.string().min(1).optional(),
+  // Long enough that guessing is hopeless; the same floor as the console's admin token.
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /**
    * The registry's identity for the model at MODEL_DIR (group and version). On SageMaker the container
    * loads the registered model.tar.gz as it is, so the deployer passes these to name the registered

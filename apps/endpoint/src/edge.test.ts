@@ -1,6 +1,7 @@
 import { endpointPingSchema, errorBodySchema, parseContract } from '@petal/contracts';
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadEndpointConfig } from './config.js';
 import { fakeModel } from './testing/fake-model.js';
 import { MODEL_DIR, hasModel, startEndpoint, type Running } from './testing/start.js';
 
@@ -53,6 +54,14 @@ describe('admin route without ADMIN_TOKEN', () => {
     const body = JSON.stringify({ modelDir: '/srv/models/two' });
     expect((await post(server.url, '/admin/models', { 'x-admin-token': 't0ken' }, body)).status).toBe(200);
     expect((await post(server.url, '/admin/models', { 'x-admin-token': 'nope!' }, body)).status).toBe(403);
+    // A guess that shares the token's prefix, or is longer, is just as wrong.
+    expect((await post(server.url, '/admin/models', { 'x-admin-token': 't0ken-and-more' }, body)).status).toBe(403);
+    expect((await post(server.url, '/admin/models', { authorization: 'Bearer t0ke' }, body)).status).toBe(403);
+  });
+
+  it('refuses to start with a short ADMIN_TOKEN, and takes a long one', () => {
+    expect(() => loadEndpointConfig({ ADMIN_TOKEN: 'short' })).toThrow(/16 characters/);
+    expect(loadEndpointConfig({ ADMIN_TOKEN: 'a-long-enough-admin-token' }).adminToken).toBe('a-long-enough-admin-token');
   });
 });
 

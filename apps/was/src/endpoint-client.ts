@@ -120,7 +120,8 @@ export class EndpointClient {
    * first; the probe itself goes on.
    */
   async learnModel(waitMs: number): Promise<void> {
-    if (this.lastModel?.labels) return;
+    // Known once any answer named its model: an endpoint that sends no labels would not send them now.
+    if (this.lastModel) return;
     if (!this.modelProbe && performance.now() - this.modelProbedAt >= MODEL_PROBE_INTERVAL_MS) {
       this.modelProbedAt = performance.now();
       this.modelProbe = this.attempt(PROBE_IMAGE, 'image/png', 'petal-model-probe')

@@ -30,12 +30,30 @@ export async function openModelLocation(location: string): Promise<{ dir: string
   }
   const dir = await mkdtemp(join(tmpdir(), 'petal-model-'));
   const cleanup = () => rm(dir, { recursive: true, force: true });
+  // A model is plain files in folders: a link (or device, fifo…) could point a weights path outside the
+  // unpacked folder, past the manifest's own inside-the-folder check, so an archive with one is refused.
+  const refused: string[] = [];
   try {
     // strict: a damaged archive is an error, not a partial model; no absolute paths or ".." escapes.
-    await tar.extract({ file: location, cwd: dir, strict: true, preservePaths: false });
+    await tar.extract({
+      file: location,
+      cwd: dir,
+      strict: true,
+      preservePaths: false,
+      filter: (path, entry) => {
+        const type = 'type' in entry ? entry.type : entry.isFile() ? 'File' : entry.isDirectory() ? 'Directory' : 'Other';
+        const plain = type === 'File' || type === 'OldFile' || type === 'Directory';
+        if (!plain) refused.push(`${path} (${type})`);
+        return plain;
+      },
+    });
   } catch (err) {
     await cleanup();
     throw new ModelArtifactError(`cannot unpack ${location}: ${(err as Error).message}`);
+  }
+  if (refused.length > 0) {
+    await cleanup();
+    throw new ModelArtifactError(`cannot unpack ${location}: it holds entries that are not plain files or folders: ${refused.join(', ')}`);
   }
   // Some tools pack the files under one top-level folder; accept that layout too.
   const entries = await readdir(dir, { withFileTypes: true });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar';
@@ -113,5 +113,24 @@ describe('model artifact', () => {
     await expect(readArtifact(join(dir, 'nope'))).rejects.toThrow(/does not exist/);
     await writeFile(join(dir, 'manifest.json'), '{not json');
     await expect(readArtifact(dir)).rejects.toThrow(/not valid JSON/);
+  });
+
+  it('loads an archive of plain files, and refuses one whose weights file is a link out of the model', async () => {
+    const { dir, archive } = await saved();
+    expect((await readArtifact(archive!)).manifest.name).toBeTruthy();
+    // The same files, but head.bin a symlink to a file elsewhere: a path check on the text alone passes it.
+    const outside = await mkdtemp(join(tmpdir(), 'petal-outside-'));
+    const packed = await mkdtemp(join(tmpdir(), 'petal-linked-'));
+    try {
+      await writeFile(join(outside, 'secret.bin'), await readFile(join(dir, 'head.bin')));
+      await writeFile(join(packed, 'manifest.json'), await readFile(join(dir, 'manifest.json')));
+      await symlink(join(outside, 'secret.bin'), join(packed, 'head.bin'));
+      const linked = join(packed, 'model.tar.gz');
+      await tar.create({ gzip: true, file: linked, cwd: packed }, ['manifest.json', 'head.bin']);
+      await expect(readArtifact(linked)).rejects.toThrow(/not plain files or folders: head\.bin \(SymbolicLink\)/);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+      await rm(packed, { recursive: true, force: true });
+    }
   });
 });
