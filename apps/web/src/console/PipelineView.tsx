@@ -15,7 +15,8 @@ interface Props {
 }
 
 /** The parameters a person most often sets come first; the rest fold away. */
-const FIRST = ['data', 'epochs', 'approval'];
+// The parameters people change most; with the default L-BFGS head, iterations bound the training (epochs are Adam's).
+const FIRST = ['data', 'max-iterations', 'approval'];
 
 function StatusPill({ status, label }: { status: string; label: string }) {
   return (
@@ -141,7 +142,7 @@ function ExecutionRow({ e, selected, onSelect }: { e: ExecutionSummary; selected
         </span>
         <span className="c-exec__params">
           {Object.entries(e.parameters)
-            .filter(([k]) => k === 'epochs' || k === 'approval' || k === 'data')
+            .filter(([k]) => FIRST.includes(k))
             .map(([k, v]) => (
               <span key={k}>
                 {k}={k === 'data' ? String(v).split('/').filter(Boolean).slice(-1)[0] : String(v)}

@@ -138,7 +138,7 @@ describe.skipIf(SKIP !== '')('the MLOps console in a real browser', () => {
     await shot(page, 'pipeline-empty-en-1280.png');
 
     await page.getByTestId('param-data').fill(data);
-    await page.getByTestId('param-epochs').fill('6');
+    await page.getByTestId('param-max-iterations').fill('20');
     await page.locator('.c-more summary').first().click();
     for (const [name, value] of [['augment', '1'], ['test-split', '0.25'], ['validation-split', '0.25']] as const) await page.getByTestId(`param-${name}`).fill(value);
 
@@ -176,7 +176,7 @@ describe.skipIf(SKIP !== '')('the MLOps console in a real browser', () => {
     expect(await page.locator('[data-testid="step-row"][data-step="Train"] .c-num').textContent()).toMatch(/\d/);
     const row = page.locator(`[data-testid="execution-row"][data-id="${executionId}"]`);
     await expect.poll(() => row.getAttribute('data-status')).toBe('succeeded');
-    expect(await row.textContent()).toContain('epochs=6');
+    expect(await row.textContent()).toContain('max-iterations=20');
 
     // The Train step's log, from the store.
     await page.locator('[data-testid="step-row"][data-step="Train"] [data-testid="show-log"]').click();
@@ -228,7 +228,7 @@ describe.skipIf(SKIP !== '')('the MLOps console in a real browser', () => {
 
   it('rolls back from the Models view: a second run deploys version 2, and version 1 is put back', async () => {
     const auth = { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` };
-    const parameters = { data, epochs: 6, augment: 1, 'test-split': 0.25, 'validation-split': 0.25, approval: 'Approved' };
+    const parameters = { data, 'max-iterations': 20, augment: 1, 'test-split': 0.25, 'validation-split': 0.25, approval: 'Approved' };
     const started = await fetch(`${base}/api/console/executions`, { method: 'POST', headers: auth, body: JSON.stringify({ parameters }) });
     expect(started.status).toBe(202);
     const { id } = startRunAnswerSchema.parse(await started.json());
