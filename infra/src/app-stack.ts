@@ -161,20 +161,7 @@ export class AppStack extends Stack {
 
     new CfnOutput(this, 'WebUrl', { value: `http://${this.webAlb.loadBalancerDnsName}`, description: 'The web app (HTTPS on the same name once a certificate and DNS record are in place)' });
 
-    if (config.certificateArn) {
-      const certificate = acm.Certificate.fromCertificateArn(this, 'Certificate', config.certificateArn);
-      this.webAlb.addListener('Https', {
-        port: 443,
-        protocol: elbv2.ApplicationProtocol.HTTPS,
-        certificates: [certificate],
-        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
-        open: false,
-        defaultTargetGroups: [this.webTargetGroup!],
-      });
-    }
   }
-
-  private webTargetGroup: elbv2.ApplicationTargetGroup | undefined;
 
   /**
    * CodeDeploy blue/green (the seed's design): a green target group, a test listener, 10% canary for five
@@ -199,12 +186,25 @@ export class AppStack extends Stack {
       service,
       blueGreenDeploymentConfig: { blueTargetGroup: blue, greenTargetGroup: green, listener, testListener, terminationWaitTime: Duration.minutes(5) },
       deploymentConfig: codedeploy.EcsDeploymentConfig.CANARY_10PERCENT_5MINUTES,
-      alarms: [alarm],
+      // During a canary the new task set serves from whichever group is not in production, so both are watched.
+      alarms: [alarm, this.target5xxAlarm(`${id}Green`, `${spec.serviceName}-green-target-5xx`, spec.serviceName, green)],
       autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
     });
     Validations.of(this.deploymentGroups[spec.key]!.role).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AWSCodeDeployRoleForECS]',
       reason: 'CodeDeploy’s own service role for ECS blue/green: AWS keeps the policy in step with what the service calls on the listener, target groups and task sets.',
+    });
+  }
+
+  private target5xxAlarm(id: string, alarmName: string, serviceName: string, targetGroup: elbv2.ApplicationTargetGroup): cloudwatch.Alarm {
+    return new cloudwatch.Alarm(this, `${id}Target5xxAlarm`, {
+      alarmName,
+      alarmDescription: `${serviceName} answers 5xx: rolls an ECS deployment back`,
+      metric: targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(1), statistic: 'Sum' }),
+      threshold: 5,
+      evaluationPeriods: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
 
@@ -242,7 +242,22 @@ export class AppStack extends Stack {
       reason: 'ecr:GetAuthorizationToken takes no resource; the image pulls themselves are limited to the service’s repository.',
     });
 
-    const listener = spec.loadBalancer.addListener('Http', { port: 80, protocol: elbv2.ApplicationProtocol.HTTP, open: false });
+    // With a certificate the users' listener is HTTPS :443 (the one CodeDeploy switches in blue/green) and
+    // :80 only redirects, so nothing is served in plain HTTP and no listener stays on a retired target group.
+    const certificateArn = spec.key === 'web' ? config.certificateArn : undefined;
+    let listener: elbv2.ApplicationListener;
+    if (certificateArn) {
+      listener = spec.loadBalancer.addListener('Https', {
+        port: 443,
+        protocol: elbv2.ApplicationProtocol.HTTPS,
+        certificates: [acm.Certificate.fromCertificateArn(this, 'Certificate', certificateArn)],
+        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+        open: false,
+      });
+      spec.loadBalancer.addRedirect({ sourcePort: 80, sourceProtocol: elbv2.ApplicationProtocol.HTTP, targetPort: 443, targetProtocol: elbv2.ApplicationProtocol.HTTPS, open: false });
+    } else {
+      listener = spec.loadBalancer.addListener('Http', { port: 80, protocol: elbv2.ApplicationProtocol.HTTP, open: false });
+    }
     const targetGroup = new elbv2.ApplicationTargetGroup(this, `${id}TargetGroup`, {
       targetGroupName: spec.targetGroupName,
       vpc: this.cluster.vpc,
@@ -253,18 +268,9 @@ export class AppStack extends Stack {
       deregistrationDelay: Duration.seconds(30),
     });
     listener.addTargetGroups(`${id}Default`, { targetGroups: [targetGroup] });
-    if (spec.key === 'web') this.webTargetGroup = targetGroup;
 
     // A failed deployment is stopped by either signal: tasks that never get healthy (circuit breaker) or healthy tasks answering 5xx (alarm).
-    const deploymentAlarm = new cloudwatch.Alarm(this, `${id}Target5xxAlarm`, {
-      alarmName: `${spec.serviceName}-target-5xx`,
-      alarmDescription: `${spec.serviceName} answers 5xx: rolls an ECS deployment back`,
-      metric: targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(1), statistic: 'Sum' }),
-      threshold: 5,
-      evaluationPeriods: 2,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    const deploymentAlarm = this.target5xxAlarm(id, `${spec.serviceName}-target-5xx`, spec.serviceName, targetGroup);
 
     const blueGreen = this.codeDeployApplication !== undefined;
     const service = new ecs.FargateService(this, `${id}Service`, {

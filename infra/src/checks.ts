@@ -262,3 +262,56 @@ export function privilegedModeProblems(template: TemplateJson, buildspecs: Recor
   }
   return problems;
 }
+
+// ---- listeners and CodeDeploy blue/green ----
+
+/**
+ * On a load balancer that has an HTTPS listener, nothing may be served in plain HTTP (every HTTP listener
+ * redirects to HTTPS, except a private test listener that admits nobody from the internet, which the
+ * caller names), and a CodeDeploy deployment group must switch the HTTPS listener: switching another one
+ * leaves the users' listener on a target group whose tasks CodeDeploy stops after the deployment.
+ */
+export function httpsListenerProblems(template: TemplateJson, privateListeners: string[] = []): string[] {
+  const problems: string[] = [];
+  const listeners = resources(template).filter(([, r]) => r.Type === 'AWS::ElasticLoadBalancingV2::Listener');
+  const lbOf = (id: string) => JSON.stringify(listeners.find(([lid]) => lid === id)?.[1].Properties?.LoadBalancerArn);
+  const httpsLbs = new Set(listeners.filter(([, r]) => r.Properties?.Protocol === 'HTTPS').map(([id]) => lbOf(id)));
+  for (const [id, r] of listeners) {
+    if (r.Properties?.Protocol !== 'HTTP' || !httpsLbs.has(lbOf(id)) || privateListeners.includes(id)) continue;
+    const actions = asArray(r.Properties.DefaultActions as Record<string, Json>[] | undefined);
+    const redirects = actions.length > 0 && actions.every((a) => a.Type === 'redirect' && (a.RedirectConfig as Record<string, Json> | undefined)?.Protocol === 'HTTPS');
+    if (!redirects) problems.push(`${id} serves plain HTTP on ${String(r.Properties.Port)} beside an HTTPS listener`);
+  }
+  for (const [id, r] of resources(template).filter(([, x]) => x.Type === 'AWS::CodeDeploy::DeploymentGroup')) {
+    const pairs = asArray(((r.Properties?.LoadBalancerInfo as Record<string, Json> | undefined)?.TargetGroupPairInfoList as Record<string, Json>[] | undefined));
+    for (const pair of pairs) {
+      for (const arn of asArray((pair.ProdTrafficRoute as Record<string, Json> | undefined)?.ListenerArns as Json[] | undefined)) {
+        const listener = groupId(arn);
+        const props = listeners.find(([lid]) => lid === listener)?.[1].Properties;
+        if (httpsLbs.has(lbOf(listener)) && props?.Protocol !== 'HTTPS') problems.push(`${id} switches ${listener} (${String(props?.Protocol)}), not the HTTPS listener users reach`);
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Every target group of a CodeDeploy ECS deployment group must be watched by an alarm in the group's
+ * alarm list: the new task set serves from whichever one is not in production, so an alarm on one only
+ * rolls back every other deployment.
+ */
+export function rollbackAlarmProblems(template: TemplateJson): string[] {
+  const problems: string[] = [];
+  const all = resources(template);
+  for (const [id, r] of all.filter(([, x]) => x.Type === 'AWS::CodeDeploy::DeploymentGroup')) {
+    const alarmIds = asArray(((r.Properties?.AlarmConfiguration as Record<string, Json> | undefined)?.Alarms as Record<string, Json>[] | undefined)).map((a) => groupId(a.Name));
+    const watched = alarmIds.map((a) => JSON.stringify(all.find(([aid]) => aid === a)?.[1].Properties ?? {}));
+    const pairs = asArray(((r.Properties?.LoadBalancerInfo as Record<string, Json> | undefined)?.TargetGroupPairInfoList as Record<string, Json>[] | undefined));
+    for (const pair of pairs) {
+      for (const tg of asArray(pair.TargetGroups as Record<string, Json>[] | undefined).map((t) => groupId(t.Name))) {
+        if (!watched.some((props) => props.includes(`"${tg}"`))) problems.push(`${id}: no rollback alarm watches target group ${tg}`);
+      }
+    }
+  }
+  return problems;
+}

@@ -12,23 +12,29 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ecrPushProblems, iamWildcardProblems, managedPolicyProblems, privilegedModeProblems, type TemplateJson } from './checks.js';
+import { ecrPushProblems, httpsListenerProblems, iamWildcardProblems, managedPolicyProblems, privilegedModeProblems, rollbackAlarmProblems, type TemplateJson } from './checks.js';
 import { DOCKER_BUILDS, TRIGGER_PATHS } from './delivery-stack.js';
 import { synth, type Synthesized } from './testing/synth.js';
 
 let connections: Synthesized;
 let codecommit: Synthesized;
 let blueGreen: Synthesized;
+let blueGreenHttps: Synthesized;
+
+// A placeholder certificate (the all-zero account is nobody's): the app only passes it to the listener.
+const CERTIFICATE = 'arn:aws:acm:xx-test-1:000000000000:certificate/0f0e0d0c-0000-4000-8000-000000000000';
 
 beforeAll(() => {
   connections = synth({ repository: 'example-org/petal', branch: 'main' });
   codecommit = synth({ source: 'codecommit' });
   blueGreen = synth({ ecsDeploy: 'blue-green' });
+  blueGreenHttps = synth({ ecsDeploy: 'blue-green', certificateArn: CERTIFICATE });
 });
 afterAll(() => {
   connections?.dispose();
   codecommit?.dispose();
   blueGreen?.dispose();
+  blueGreenHttps?.dispose();
 });
 
 const logicalId = (construct: IConstruct) => Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
@@ -139,12 +145,53 @@ describe('CodeDeploy blue/green (ecsDeploy=blue-green)', () => {
         DeploymentGroupName: `petal-dev-${service}`,
         DeploymentConfigName: 'CodeDeployDefault.ECSCanary10Percent5Minutes',
         DeploymentStyle: { DeploymentOption: 'WITH_TRAFFIC_CONTROL', DeploymentType: 'BLUE_GREEN' },
-        AlarmConfiguration: { Enabled: true, Alarms: [{ Name: Match.anyValue() }] },
+        AlarmConfiguration: { Enabled: true, Alarms: [{ Name: Match.anyValue() }, { Name: Match.anyValue() }] },
         AutoRollbackConfiguration: { Enabled: true, Events: Match.arrayWith(['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST', 'DEPLOYMENT_STOP_ON_ALARM']) },
         BlueGreenDeploymentConfiguration: { TerminateBlueInstancesOnDeploymentSuccess: { Action: 'TERMINATE', TerminationWaitTimeInMinutes: 5 } },
         LoadBalancerInfo: { TargetGroupPairInfoList: [Match.objectLike({ ProdTrafficRoute: Match.anyValue(), TestTrafficRoute: Match.anyValue(), TargetGroups: [Match.anyValue(), Match.anyValue()] })] },
       });
     }
+  });
+
+  type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  const resourcesOf = (s: Synthesized) => structuredClone((s.json.app as { Resources: Resources }).Resources);
+  const idsOf = (r: Resources, type: string, props: Record<string, unknown> = {}) =>
+    Object.entries(r)
+      .filter(([, x]) => x.Type === type && Object.entries(props).every(([k, v]) => x.Properties[k] === v))
+      .map(([id]) => id);
+
+  it('with a certificate, CodeDeploy switches the HTTPS :443 listener and :80 only redirects to HTTPS', () => {
+    const r = resourcesOf(blueGreenHttps);
+    const listener = 'AWS::ElasticLoadBalancingV2::Listener';
+    const testListeners = idsOf(r, listener, { Port: 9000 });
+    expect(testListeners).toHaveLength(2);
+    expect(httpsListenerProblems({ Resources: r }, testListeners)).toEqual([]);
+    const [https] = idsOf(r, listener, { Port: 443 });
+    const [redirect] = idsOf(r, listener, { Port: 80 }).filter((id) => JSON.stringify(r[id]!.Properties.LoadBalancerArn) === JSON.stringify(r[https!]!.Properties.LoadBalancerArn));
+    expect(r[redirect!]!.Properties.DefaultActions).toEqual([{ Type: 'redirect', RedirectConfig: { Port: '443', Protocol: 'HTTPS', StatusCode: 'HTTP_301' } }]);
+    const webGroup = Object.values(r).find((x) => x.Type === 'AWS::CodeDeploy::DeploymentGroup' && x.Properties.DeploymentGroupName === 'petal-dev-web')!;
+    expect(JSON.stringify(webGroup.Properties.LoadBalancerInfo)).toContain(`"ProdTrafficRoute":{"ListenerArns":[{"Ref":"${https!}"}]}`);
+    // Broken: CodeDeploy switching the :80 listener (the reviewed shape), and :80 serving the app.
+    (webGroup.Properties.LoadBalancerInfo as { TargetGroupPairInfoList: { ProdTrafficRoute: unknown }[] }).TargetGroupPairInfoList[0]!.ProdTrafficRoute = { ListenerArns: [{ Ref: redirect! }] };
+    r[redirect!]!.Properties.DefaultActions = [{ Type: 'forward', TargetGroupArn: { Ref: 'AnyTargetGroup' } }];
+    expect(httpsListenerProblems({ Resources: r }, testListeners).sort()).toEqual(
+      [`${redirect!} serves plain HTTP on 80 beside an HTTPS listener`, `${idsOf(r, 'AWS::CodeDeploy::DeploymentGroup', { DeploymentGroupName: 'petal-dev-web' })[0]!} switches ${redirect!} (HTTP), not the HTTPS listener users reach`].sort(),
+    );
+  });
+
+  it('rolls back on 5xx from either target group: blue and green each have an alarm in the deployment group', () => {
+    for (const s of [blueGreen, blueGreenHttps]) expect(rollbackAlarmProblems(s.json.app as TemplateJson)).toEqual([]);
+    blueGreen.templates.app.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    // Broken: only the first (blue) alarm in each group's list, as before.
+    const r = resourcesOf(blueGreen);
+    const groups = idsOf(r, 'AWS::CodeDeploy::DeploymentGroup');
+    for (const id of groups) {
+      const alarms = r[id]!.Properties.AlarmConfiguration as { Alarms: unknown[] };
+      alarms.Alarms = alarms.Alarms.slice(0, 1);
+    }
+    const problems = rollbackAlarmProblems({ Resources: r });
+    expect(problems).toHaveLength(2);
+    for (const [i, id] of groups.entries()) expect(problems[i]).toMatch(new RegExp(`^${id}: no rollback alarm watches target group \\w*Green`));
   });
 
   it('deploys through CodeDeploy with the task definition and AppSpec templates the build writes', () => {

@@ -216,7 +216,7 @@ export class MlStack extends Stack {
       eventPattern: {
         source: ['aws.sagemaker'],
         detailType: ['SageMaker Model Package State Change'],
-        detail: { ModelPackageGroupName: [NAMES.modelPackageGroup], ModelApprovalStatus: ['Approved'] },
+        detail: { ModelPackageGroupName: [NAMES.modelPackageGroup], ModelApprovalStatus: ['Approved'], ModelPackageStatus: ['Completed'] },
       },
       targets: [new targets.LambdaFunction(this.deployFunction, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
     });

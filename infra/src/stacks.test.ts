@@ -9,6 +9,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compilePipeline, flowerPipeline } from '@petal/pipeline';
+import { stateChangeEvent, type ModelPackage } from '@petal/registry';
 import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -16,7 +17,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bucketProblems, hardCodedEnvironmentProblems, iamWildcardProblems, ingressRules, managedPolicyProblems, publicIngressProblems, type TemplateJson } from './checks.js';
+import { bucketProblems, hardCodedEnvironmentProblems, httpsListenerProblems, iamWildcardProblems, ingressRules, managedPolicyProblems, publicIngressProblems, type TemplateJson } from './checks.js';
 import { NAMES } from './names.js';
 import { synth, type Synthesized } from './testing/synth.js';
 
@@ -49,6 +50,16 @@ function render(value: unknown): string {
     return parts.map(render).join(sep);
   }
   return JSON.stringify(value);
+}
+
+/** An EventBridge pattern of value lists (the only kind this app writes), matched as EventBridge does. */
+interface Pattern {
+  [key: string]: unknown[] | Pattern;
+}
+function matches(pattern: Pattern, event: Record<string, unknown>): boolean {
+  return Object.entries(pattern).every(([key, want]) =>
+    Array.isArray(want) ? want.includes(event[key]) : typeof event[key] === 'object' && event[key] !== null && matches(want, event[key] as Record<string, unknown>),
+  );
 }
 
 function only<T>(template: Template, type: string, props: Record<string, unknown> = {}): T {
@@ -134,6 +145,19 @@ describe('App', () => {
       Protocol: 'HTTPS',
       Certificates: [{ CertificateArn: Match.stringLikeRegexp('^arn:aws:acm:') }],
     });
+  });
+
+  it('with a certificate the web ALB serves only HTTPS: :443 forwards to the app, :80 redirects', () => {
+    const t = full.templates.app;
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'HTTPS', DefaultActions: [Match.objectLike({ Type: 'forward' })] });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, Protocol: 'HTTP', DefaultActions: [{ Type: 'redirect', RedirectConfig: { Port: '443', Protocol: 'HTTPS', StatusCode: 'HTTP_301' } }] });
+    expect(httpsListenerProblems(full.json.app as TemplateJson)).toEqual([]);
+    expect(httpsListenerProblems(base.json.app as TemplateJson)).toEqual([]);
+    // Broken: :80 forwarding to the app beside :443 (plain-HTTP uploads).
+    const r = structuredClone((full.json.app as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> }).Resources);
+    const [redirect] = Object.entries(r).filter(([, x]) => x.Type === 'AWS::ElasticLoadBalancingV2::Listener' && (x.Properties.DefaultActions as { Type: string }[])[0]!.Type === 'redirect');
+    redirect![1].Properties.DefaultActions = [{ Type: 'forward', TargetGroupArn: { Ref: 'AnyTargetGroup' } }];
+    expect(httpsListenerProblems({ Resources: r })).toEqual([`${redirect![0]} serves plain HTTP on 80 beside an HTTPS listener`]);
   });
 
   it('sizes the services, runs them in private subnets without public IPs, with circuit breaker and alarm rollback', () => {
@@ -353,11 +377,40 @@ describe('Ml', () => {
       EventPattern: {
         source: ['aws.sagemaker'],
         'detail-type': ['SageMaker Model Package State Change'],
-        detail: { ModelPackageGroupName: ['flower-classifier'], ModelApprovalStatus: ['Approved'] },
+        detail: { ModelPackageGroupName: ['flower-classifier'], ModelApprovalStatus: ['Approved'], ModelPackageStatus: ['Completed'] },
       },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(base.ml.deployFunction), 'Arn'] } })],
     });
     base.templates.ml.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'events.amazonaws.com', FunctionName: { 'Fn::GetAtt': [logicalId(base.ml.deployFunction), 'Arn'] } });
+  });
+
+  it('the approval rule takes the event the deploy Lambda reads once per version: Approved and Completed only', () => {
+    const rule = only<{ Properties: { EventPattern: Pattern } }>(base.templates.ml, 'AWS::Events::Rule');
+    // The event shape the deploy Lambda's own tests feed it (@petal/registry's stateChangeEvent).
+    const pkg: ModelPackage = {
+      group: 'flower-classifier',
+      version: 3,
+      arn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/flower-classifier/3',
+      approval: 'Approved',
+      createdAt: '2026-11-25T10:00:00.000Z',
+      history: [],
+      artifactUri: 's3://b/model.tar.gz',
+      evaluationUri: 's3://b/evaluation.json',
+      dataFingerprint: 'f',
+      gitCommit: 'abc1234',
+      metrics: { accuracy: 0.97, macroF1: 0.97, testSize: 351 },
+      modelName: 'flower-classifier',
+      modelVersion: '1.0.0',
+    };
+    const event = stateChangeEvent(pkg, { image: 'image', source: 'aws.sagemaker' }) as unknown as Record<string, unknown>;
+    const withDetail = (detail: Record<string, unknown>) => ({ ...event, detail: { ...(event.detail as object), ...detail } });
+    expect(matches(rule.Properties.EventPattern, event)).toBe(true);
+    expect(matches(rule.Properties.EventPattern, withDetail({ ModelApprovalStatus: 'PendingManualApproval' }))).toBe(false);
+    for (const step of ['Pending', 'InProgress', 'Failed']) expect(matches(rule.Properties.EventPattern, withDetail({ ModelPackageStatus: step })), step).toBe(false);
+    // Broken: without the status filter every status step of one Approved version would start a deploy.
+    const unfiltered = structuredClone(rule.Properties.EventPattern);
+    delete (unfiltered.detail as Pattern).ModelPackageStatus;
+    expect(matches(unfiltered, withDetail({ ModelPackageStatus: 'InProgress' }))).toBe(true);
   });
 
   it('the deploy Lambda gets the settings @petal/deploy reads and a role limited to its SageMaker calls', () => {
