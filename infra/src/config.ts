@@ -10,7 +10,7 @@ export type SourceKind = 'codeconnections' | 'codecommit';
 export type EcsDeployKind = 'rolling' | 'blue-green';
 
 export interface PetalConfig {
-  /** Prefix of the stack names (`Petal-<envName>-Network`…), so several environments share an account. */
+  /** Prefix of the stack, build, pipeline, role and task-family names (`Petal-<envName>-Network`…). The other resources have fixed names, so one environment per account and region (infra/README.md). */
   envName: string;
   natGateways: number;
   webDesiredCount: number;
