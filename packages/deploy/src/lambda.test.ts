@@ -155,6 +155,21 @@ describe('deploy Lambda handler (SageMaker client answered by aws-sdk-client-moc
     expect(sm.calls()).toHaveLength(0); // not even a DescribeModelPackage
   });
 
+  test('an Approved event for the version the endpoint already serves (the pipeline deployed it) does nothing', async () => {
+    sm.on(DescribeModelPackageCommand, { ModelPackageName: arn(4) }).resolves(described(4, 'Approved'));
+    sm.on(DescribeEndpointCommand).resolves(endpoint('flower-classifier-v4-abc123'));
+    sm.on(DescribeEndpointConfigCommand, { EndpointConfigName: 'flower-classifier-v4-abc123' }).resolves({ EndpointConfigArn: 'arn:config-v4' });
+    sm.on(ListTagsCommand, { ResourceArn: 'arn:config-v4' }).resolves({ Tags: [{ Key: GROUP_TAG, Value: 'flower-classifier' }, { Key: VERSION_TAG, Value: '4' }] });
+
+    const result = await handler()(stateChange(4, 'Approved'));
+
+    expect(result).toMatchObject({ deployed: false, version: 4, endpoint_config_name: '' });
+    expect(result.message).toBe('nothing to do: endpoint image-classifier already serves flower-classifier version 4');
+    expect(sm.commandCalls(CreateModelCommand)).toHaveLength(0);
+    expect(sm.commandCalls(UpdateEndpointCommand)).toHaveLength(0);
+    // Serving another version, the same event deploys (the other tests): the check is on the version, not the event.
+  });
+
   test('an Approved event for a version rejected since then does nothing', async () => {
     sm.on(DescribeModelPackageCommand, { ModelPackageName: arn(4) }).resolves(described(4, 'Rejected'));
     const result = await handler()(stateChange(4, 'Approved'));

@@ -130,6 +130,16 @@ export function createHandler(deps: DeployHandlerDeps): DeployHandler {
       ...(deps.sleep ? { sleep: deps.sleep } : {}),
       ...(deps.now ? { now: deps.now } : {}),
     });
+    if (request.kind === 'state-change') {
+      // An auto-approved pipeline run deploys in its own Deploy step, and the approval event may arrive after
+      // that: a version the endpoint already serves is not deployed again.
+      const serving = await deployer.current().catch(() => undefined);
+      if (serving?.group === group && serving.version === version) {
+        const message = `nothing to do: endpoint ${endpointName} already serves ${label}`;
+        log(`deploy lambda: ${message}`);
+        return { ...base, deployed: false, message };
+      }
+    }
     log(`deploy lambda: deploying ${label} (${request.arn}) onto endpoint ${endpointName}`);
     const outcome = await deployer.deploy(pkg);
     const result: DeployLambdaResult = {
