@@ -14,21 +14,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { createRng } from '@petal/model/rng';
 
 const SIZE = 512;
 const OUT = fileURLToPath(new URL('../public/samples/', import.meta.url));
-
-/** mulberry32: small, seedable, good enough for scattering petals. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const f = (n: number) => n.toFixed(1);
 
@@ -52,7 +41,7 @@ const DEFS = `<defs><filter id="blur"><feGaussianBlur stdDeviation="18"/></filte
 
 /** Astilbe: tapering plumes of tiny pink florets over fern-like leaves. */
 function astilbe(): string {
-  const r = rng(11);
+  const r = createRng(11);
   let s = background(r, '#2f4a2a', ['#1d3a1f', '#4f6e3a', '#6d8a4a', '#203020']);
   for (let i = 0; i < 26; i += 1) s += leaf(r, r() * SIZE, SIZE - r() * 140, 90 + r() * 80, -60 + r() * 120, r() < 0.5 ? '#3f6b34' : '#2c5228');
   const plumes = [
@@ -78,7 +67,7 @@ function astilbe(): string {
 
 /** Bellflower: violet-blue five-lobed bells on slender stems. */
 function bellflower(): string {
-  const r = rng(23);
+  const r = createRng(23);
   let s = background(r, '#3c5a34', ['#2a4526', '#6f8f55', '#9bb07a', '#223a20']);
   for (let i = 0; i < 18; i += 1) s += leaf(r, r() * SIZE, SIZE - r() * 120, 70 + r() * 60, -50 + r() * 100, '#4d7a3c');
   const bells = [
@@ -121,7 +110,7 @@ function bellflower(): string {
 
 /** Black-eyed Susan: golden petals around a dark brown domed centre. */
 function blackEyedSusan(): string {
-  const r = rng(37);
+  const r = createRng(37);
   let s = background(r, '#3b5b2c', ['#294420', '#668f3f', '#8fb060', '#1f331a']);
   for (let i = 0; i < 20; i += 1) s += leaf(r, r() * SIZE, SIZE - r() * 150, 80 + r() * 60, -60 + r() * 120, '#3d6b2b');
   const heads = [

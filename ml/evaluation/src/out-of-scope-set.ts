@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import sharp from 'sharp';
+import { createRng } from '@petal/model/rng';
 
 /** One image that is not a photo of any flower the model knows. */
 export interface OutOfScopeImage {
@@ -35,18 +36,6 @@ const PACKAGE_IMAGES: ReadonlyArray<{ pkg: string; licence: string; files: strin
   },
 ];
 
-/** A small seeded generator (mulberry32), so the generated set is the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const png = (data: Uint8Array, width: number, height: number) => sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
 
 type Rgb = [number, number, number];
@@ -57,7 +46,8 @@ type Rgb = [number, number, number];
  * checkerboards and text, plus the licensed package images above. Deterministic for a seed.
  */
 export async function generateOutOfScopeSet(seed = 7): Promise<OutOfScopeImage[]> {
-  const rng = seeded(seed);
+  // Seeded, so the generated set is the same on every run.
+  const rng = createRng(seed);
   const out: OutOfScopeImage[] = [];
   const add = async (kind: OutOfScopeImage['kind'], name: string, bytes: Promise<Buffer>) =>
     out.push({ id: `generated/${kind}/${name}`, kind, bytes: new Uint8Array(await bytes) });

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { Rng } from './rng.js';
+import type { Rng } from '@petal/model/rng';
 
 /** One random view of a training image: a crop-zoom, maybe mirrored, with brightness/contrast jitter. */
 export interface AugmentParams {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { EpochMetrics } from '@petal/evaluation';
 import type { DenseLayer, HeadWeights } from '@petal/model';
 import type { FeatureSet } from './features.js';
-import { createRng, shuffleInPlace, type Rng } from './rng.js';
+import { createRng, shuffleInPlace, type Rng } from '@petal/model/rng';
 
 export interface HeadTrainingOptions {
   numClasses: number;

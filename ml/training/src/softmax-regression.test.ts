@@ -1,7 +1,7 @@
 import { createLinearKernels, type LinearKernels } from '@petal/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { minimizeLbfgs } from './lbfgs.js';
-import { createRng } from './rng.js';
+import { createRng } from '@petal/model/rng';
 import { fitSoftmax, scoreRows, softmaxObjective, softmaxObjectiveOrt, type SoftmaxProblem } from './softmax-regression.js';
 
 function problem(n: number, dim: number, k: number, seed: number, l2 = 1e-3): SoftmaxProblem {

@@ -1,5 +1,5 @@
 import { UsageError } from '@petal/evaluation';
-import { shuffleInPlace, type Rng } from './rng.js';
+import { shuffleInPlace, type Rng } from '@petal/model/rng';
 
 export interface Split<T> {
   train: T[];

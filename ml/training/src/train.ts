@@ -10,7 +10,7 @@ import { calibrateOutOfScope, fitOutOfScope } from './out-of-scope-fit.js';
 import type { Hyperparameters } from './hyperparameters.js';
 import { draftManifest } from './manifest-draft.js';
 import { writeModel } from './model-output.js';
-import { createRng } from './rng.js';
+import { createRng } from '@petal/model/rng';
 import { extractReadable, holdOut, trainingViews } from './training-set.js';
 
 export interface TrainOptions {

@@ -4,7 +4,7 @@ import type { FeatureExtractor } from '@petal/model';
 import { drawAugmentParams } from './augment.js';
 import { concatFeatureSets, extractFeatures, selectRows, type FeatureSet, type View } from './features.js';
 import { UsageError, type Hyperparameters } from './hyperparameters.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '@petal/model/rng';
 import { stratifiedSplit, type Split } from './stratified-split.js';
 
 /** A readable image and its row in the base feature set. */

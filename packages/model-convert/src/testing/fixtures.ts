@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { HeadWeights } from '@petal/model';
+import { createRng } from '@petal/model/rng';
 import { DATA_DIR } from '@petal/stack';
 import * as tf from '@tensorflow/tfjs';
 import sharp, { type Sharp } from 'sharp';
@@ -20,17 +21,8 @@ export function flowersDir(): string | undefined {
 export const NO_FLOWERS_MESSAGE =
   'flower photos not found: put the data set at ../shared/datasets/flowers/<class>/*.jpg next to the repository or set PETAL_DATA_DIR';
 
-/** A deterministic PRNG (mulberry32) so "random" weights and images are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG, so "random" weights and images are the same on every run. */
+export const seededRandom = createRng;
 
 async function toPixels(image: Sharp, size: number): Promise<Float32Array> {
   const raw = await image.removeAlpha().resize(size, size, { fit: 'fill' }).raw().toBuffer();
