@@ -68,6 +68,12 @@ function only<T>(template: Template, type: string, props: Record<string, unknown
   return found[0] as T;
 }
 
+/** The first container's environment of the task definition `family`, each value rendered. */
+function containerEnv(template: Template, family: string): Record<string, string> {
+  const task = only<{ Properties: { ContainerDefinitions: { Environment: { Name: string; Value: unknown }[] }[] } }>(template, 'AWS::ECS::TaskDefinition', { Family: family });
+  return Object.fromEntries(task.Properties.ContainerDefinitions[0]!.Environment.map((e) => [e.Name, render(e.Value)]));
+}
+
 describe('cdk-nag (AwsSolutions)', () => {
   it('reports no unacknowledged finding, and every acknowledgement carries a reason', () => {
     expect(base.nag.violations.map((v) => `${v.ruleName} ${v.violatingConstructs.map((c) => c.constructPath).join(',')}`)).toEqual([]);
@@ -196,20 +202,14 @@ describe('App', () => {
   it('keeps logs a week and wires the endpoint name into the WAS and the WAS ALB URL into the web', () => {
     const t = base.templates.app;
     t.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 7 }, 2);
-    const env = (family: string) => {
-      const task = only<{ Properties: { ContainerDefinitions: { Environment: { Name: string; Value: unknown }[]; User?: string }[] } }>(t, 'AWS::ECS::TaskDefinition', { Family: family });
-      return Object.fromEntries(task.Properties.ContainerDefinitions[0]!.Environment.map((e) => [e.Name, render(e.Value)]));
-    };
+    const env = (family: string) => containerEnv(t, family);
     expect(env('petal-dev-was')).toMatchObject({ PORT: '8081', HOST: '0.0.0.0', SAGEMAKER_ENDPOINT_NAME: 'image-classifier', AWS_REGION: '<AWS::Region>' });
     expect(env('petal-dev-web')).toMatchObject({ PORT: '8000', HOST: '0.0.0.0', WAS_URL: `http://<${logicalId(base.appStack.wasAlb)}.DNSName>` });
   });
 
   it('lets both tiers believe X-Forwarded-For only from inside the VPC (the ALBs and the web tasks)', () => {
     const t = base.templates.app;
-    const env = (family: string) => {
-      const task = only<{ Properties: { ContainerDefinitions: { Environment: { Name: string; Value: unknown }[] }[] } }>(t, 'AWS::ECS::TaskDefinition', { Family: family });
-      return Object.fromEntries(task.Properties.ContainerDefinitions[0]!.Environment.map((e) => [e.Name, render(e.Value)]));
-    };
+    const env = (family: string) => containerEnv(t, family);
     for (const family of ['petal-dev-web', 'petal-dev-was']) {
       const trusted = env(family).TRUSTED_PROXIES;
       // The VPC's CIDR, imported from the Network stack: never an open range a client could stand in.
