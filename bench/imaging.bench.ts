@@ -10,6 +10,7 @@ import {
   DEFAULT_BATCH_CONCURRENCY,
   DEFAULT_PREPROCESS_SPEC,
   decodeImage,
+  headerDimensions,
   preprocess,
   preprocessBatch,
   preprocessToRgb,
@@ -78,7 +79,8 @@ async function latency(image: Buffer): Promise<BenchSection> {
   const out = new Float32Array(rgb.length);
   const steps: Array<[string, () => unknown]> = [
     ['sniff magic bytes', () => sniffImageFormat(image)],
-    ['header check (sharp metadata)', () => sharp(image).metadata()],
+    ['header check (sharp metadata; PNG/JPEG no longer use it)', () => sharp(image).metadata()],
+    ['header check (headerDimensions, what openImage reads for JPEG/PNG)', () => headerDimensions(image, 'jpeg')],
     ['decodeImage (full-size RGB)', () => decodeImage(image)],
     ['preprocessToRgb (decode + squash)', () => preprocessToRgb(image, SPEC)],
     ['toUnitFloat (224×224×3)', () => toUnitFloat(rgb, out)],

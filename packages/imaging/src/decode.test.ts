@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import sharp, { type Sharp } from 'sharp';
+import { headerDimensions } from './decode.js';
 import { decodeImage, formatRefusal, ImageInputError, type ImageInputErrorCode } from './index.js';
 import {
   animatedFrames,
@@ -206,5 +207,33 @@ describe('decodeImage: refusals', () => {
     }
     expect(formatRefusal(heic)).toMatchObject({ code: 'UNSUPPORTED_FORMAT', message: expect.stringMatching(/^HEIC\/HEIF images are not supported/) });
     expect(formatRefusal(Buffer.from('text')).code).toBe('NOT_AN_IMAGE');
+  });
+});
+
+describe('headerDimensions: the size libvips would read, without asking it', () => {
+  it('agrees with sharp for JPEG (baseline, progressive, grayscale, CMYK, with EXIF) and PNG', async () => {
+    const base = photoLike(123, 77);
+    const samples: Array<[string, Buffer]> = [
+      ['jpeg', await base.clone().jpeg().toBuffer()],
+      ['jpeg', await base.clone().jpeg({ progressive: true }).toBuffer()],
+      ['jpeg', await base.clone().grayscale().jpeg().toBuffer()],
+      ['jpeg', await base.clone().toColourspace('cmyk').jpeg().toBuffer()],
+      ['jpeg', await base.clone().withMetadata({ orientation: 6 }).jpeg().toBuffer()],
+      ['jpeg', await base.clone().jpeg({ mozjpeg: true }).toBuffer()],
+      ['png', await base.clone().png().toBuffer()],
+      ['png', await base.clone().png({ palette: true }).toBuffer()],
+    ];
+    for (const [format, bytes] of samples) {
+      const meta = await sharp(bytes).metadata();
+      expect(headerDimensions(bytes, format as 'jpeg' | 'png')).toEqual({ width: meta.width, height: meta.height });
+    }
+  });
+
+  it('gives up (libvips then decides) on cut-short headers and on other formats', async () => {
+    const jpeg = await photoLike(64, 64).jpeg().toBuffer();
+    expect(headerDimensions(jpeg.subarray(0, 24), 'jpeg')).toBeUndefined();
+    expect(headerDimensions(Buffer.from([0xff, 0xd8, 0xff, 0xda, 0, 2]), 'jpeg')).toBeUndefined();
+    expect(headerDimensions((await photoLike(64, 64).png().toBuffer()).subarray(0, 20), 'png')).toBeUndefined();
+    expect(headerDimensions(await photoLike(64, 64).webp().toBuffer(), 'webp')).toBeUndefined();
   });
 });

@@ -15,7 +15,15 @@ export {
   type ImageInputErrorOptions,
 } from './image-input-error.js';
 export { DEFAULT_PREPROCESS_SPEC, preprocessSpecSchema, type PreprocessSpec } from './preprocess-spec.js';
-export { DEFAULT_MAX_PIXELS, DEFAULT_MAX_REQUEST_PIXELS, checkTotalPixels, decodeImage, type DecodedImage, type DecodeOptions } from './decode.js';
+export {
+  DEFAULT_MAX_PIXELS,
+  DEFAULT_MAX_REQUEST_PIXELS,
+  checkTotalPixels,
+  decodeImage,
+  headerDimensions,
+  type DecodedImage,
+  type DecodeOptions,
+} from './decode.js';
 export {
   DEFAULT_BATCH_CONCURRENCY,
   preprocess,
