@@ -25,6 +25,8 @@ import type { BenchCell, BenchSection } from './types.js';
 
 const SECONDS = Number(process.env.PEER_SECONDS ?? 8);
 const LEVELS = [1, 16] as const;
+/** Turns each server takes per throughput cell (SECONDS in all per server). */
+const SLICES = Math.max(1, Number(process.env.PEER_SLICES ?? 4));
 const PY_PACKAGES = ['fastapi', 'uvicorn', 'onnxruntime', 'pillow', 'numpy'];
 const SERVER_PY = fileURLToPath(new URL('./peer/server.py', import.meta.url));
 
@@ -77,15 +79,37 @@ async function interleaved(urls: Record<string, string>, photo: Buffer, rounds =
   return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
 }
 
-async function throughput(url: string, photo: Buffer, connections: number) {
-  const r = await autocannon({
-    url: `${url}/invocations`,
-    connections,
-    duration: SECONDS,
-    requests: [{ method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: photo }],
-  });
-  const ok = Number(r.statusCodeStats['200']?.count ?? 0);
-  return { reqPerS: ok / r.duration, p50: r.latency.p50, p99: r.latency.p99, failed: r.errors + r.timeouts + r.non2xx };
+/**
+ * req/s per server at one concurrency, the servers taking turns in short slices (SLICES each) so a burst
+ * of other work on the machine falls on all of them alike: counts and durations summed, p50 the median of
+ * the slices' p50s, p99 the worst slice's.
+ */
+async function throughputInterleaved(urls: Record<string, string>, photo: Buffer, connections: number) {
+  const acc: Record<string, { ok: number; seconds: number; p50s: number[]; p99: number; failed: number }> = Object.fromEntries(
+    Object.keys(urls).map((k) => [k, { ok: 0, seconds: 0, p50s: [], p99: 0, failed: 0 }]),
+  );
+  for (let slice = 0; slice < SLICES; slice += 1) {
+    for (const [name, url] of Object.entries(urls)) {
+      const r = await autocannon({
+        url: `${url}/invocations`,
+        connections,
+        duration: SECONDS / SLICES,
+        requests: [{ method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: photo }],
+      });
+      const a = acc[name]!;
+      a.ok += Number(r.statusCodeStats['200']?.count ?? 0);
+      a.seconds += r.duration;
+      a.p50s.push(r.latency.p50);
+      a.p99 = Math.max(a.p99, r.latency.p99);
+      a.failed += r.errors + r.timeouts + r.non2xx;
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(acc).map(([name, a]) => [
+      name,
+      { reqPerS: a.ok / a.seconds, p50: [...a.p50s].sort((x, y) => x - y)[Math.floor(a.p50s.length / 2)]!, p99: a.p99, failed: a.failed },
+    ]),
+  );
 }
 
 /** The machine's limit for this model: decode (both cores) and batched inference (both cores), one after the other. */
@@ -130,13 +154,20 @@ export async function run(): Promise<BenchSection[]> {
   const found = peerPython();
   const work = mkdtempSync(join(tmpdir(), 'petal-peer-'));
   let peer: ChildProcess | undefined;
-  let endpoint: ServiceProcess | undefined;
+  const endpoints: ServiceProcess[] = [];
   try {
     const urls: Record<string, string> = {};
-    // PEER_ENDPOINT_ENV (JSON) tries endpoint settings against the same peer, e.g. {"MAX_BATCH":"1"}.
-    const extraEnv = JSON.parse(process.env.PEER_ENDPOINT_ENV ?? '{}') as Record<string, string>;
-    endpoint = spawnService('endpoint', { MODEL_DIR, LOG_LEVEL: 'warn', PORT: String(await freePort()), ...extraEnv });
-    urls.petal = await endpoint.ready();
+    // PEER_ENDPOINT_ENV (JSON) tries endpoint settings against the same peer, e.g. {"MAX_BATCH":"1"}; an
+    // array of such objects runs one endpoint per entry, all interleaved with the peer in the same run
+    // (the first is the row called `petal`; before/after comparisons on a noisy machine).
+    const parsedEnv = JSON.parse(process.env.PEER_ENDPOINT_ENV ?? '{}') as Record<string, string> | Array<Record<string, string>>;
+    const variants = Array.isArray(parsedEnv) ? parsedEnv : [parsedEnv];
+    for (const [i, extraEnv] of variants.entries()) {
+      const name = i === 0 ? 'petal' : `petal ${Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`).join(' ')}`;
+      const service = spawnService('endpoint', { MODEL_DIR, LOG_LEVEL: 'warn', PORT: String(await freePort()), ...extraEnv });
+      endpoints.push(service);
+      urls[name] = await service.ready();
+    }
     let peerNote = '';
     if ('python' in found) {
       // The very graph Petal serves: the prepared backbone with the model's head appended.
@@ -155,13 +186,20 @@ export async function run(): Promise<BenchSection[]> {
     const medians = await interleaved(urls, photo);
     const rows: Array<Record<string, BenchCell>> = [];
     const byServer: Record<string, Record<number, number>> = {};
-    for (const [name, url] of Object.entries(urls)) {
-      byServer[name] = {};
+    for (const name of Object.keys(urls)) byServer[name] = {};
+    const cells: Record<string, Record<number, { reqPerS: number; p50: number; p99: number; failed: number }>> = {};
+    for (const connections of LEVELS) {
+      const measured = await throughputInterleaved(urls, photo, connections);
+      for (const [name, t] of Object.entries(measured)) {
+        (cells[name] ??= {})[connections] = t;
+        byServer[name]![connections] = t.reqPerS;
+      }
+    }
+    for (const name of Object.keys(urls)) {
       for (const connections of LEVELS) {
-        const t = await throughput(url, photo, connections);
-        byServer[name][connections] = t.reqPerS;
+        const t = cells[name]![connections]!;
         rows.push({
-          server: name === 'petal' ? 'Petal endpoint (Node, sharp, ORT)' : 'FastAPI + Pillow + onnxruntime',
+          server: name === 'peer' ? 'FastAPI + Pillow + onnxruntime' : name === 'petal' ? 'Petal endpoint (Node, sharp, ORT)' : `Petal endpoint, ${name.slice('petal '.length)}`,
           concurrency: connections,
           req_per_s: Number(t.reqPerS.toFixed(1)),
           p50_ms: t.p50,
@@ -173,13 +211,15 @@ export async function run(): Promise<BenchSection[]> {
       }
     }
     const notes = [
-      `one ${photo.length}-byte JPEG; sequential medians from 300 requests interleaved between the servers; throughput from autocannon, ${SECONDS} s per cell.`,
+      `one ${photo.length}-byte JPEG; sequential medians from 300 requests interleaved between the servers; throughput from autocannon, ${SECONDS} s per cell and server in ${SLICES} interleaved slices.`,
       'share_of_limit: req/s at concurrency 16 over the machine limit measured in this run.',
     ];
     if (urls.peer) {
-      notes.push(
-        `Petal/peer: sequential median ${(medians.petal! / medians.peer!).toFixed(2)}×, req/s at 16 ${(byServer.petal![16]! / byServer.peer![16]!).toFixed(2)}×.`,
-      );
+      for (const name of Object.keys(urls).filter((n) => n !== 'peer')) {
+        notes.push(
+          `${name}/peer: sequential median ${(medians[name]! / medians.peer!).toFixed(2)}×, req/s at 16 ${(byServer[name]![16]! / byServer.peer![16]!).toFixed(2)}×.`,
+        );
+      }
     } else notes.push(peerNote);
     return [
       { title: 'peer: the machine limit for this model', rows: [limitRow], notes: ['decode: preprocessBatch of 64 copies, concurrency 2; inference: batches of 16 pre-decoded images.'] },
@@ -187,7 +227,7 @@ export async function run(): Promise<BenchSection[]> {
     ];
   } finally {
     peer?.kill('SIGTERM');
-    await endpoint?.stop();
+    await Promise.all(endpoints.map((e) => e.stop()));
     rmSync(work, { recursive: true, force: true });
   }
 }
