@@ -10,7 +10,9 @@ import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DATA_DIR, MODEL_DIR, freePort, loopbackUrl, startStack, type RunningStack } from '@petal/stack';
+import { EndpointClient } from '../apps/was/src/endpoint-client.js';
 import { SKIP_REASON } from '../apps/was/src/testing/processes.js';
+import { startStandInRuntime } from '../apps/was/src/testing/stand-in-runtime.js';
 import type { BenchSection } from './types.js';
 
 const WARMUP = 20;
@@ -52,6 +54,69 @@ async function timed(call: () => Promise<Response>): Promise<{ ms: number; statu
   const res = await call();
   await res.arrayBuffer();
   return { ms: performance.now() - t0, status: res.status };
+}
+
+/**
+ * CPU per InvokeEndpoint call of the WAS's EndpointClient (the SDK over its own HTTP handler, cached
+ * middleware chain) against a plain SDK client as the WAS used it before (NodeHttpHandler, a per-call
+ * AbortSignal for the deadline, a per-command middleware), both against an in-process stand-in runtime
+ * that answers at once, interleaved in rounds. The stand-in's own CPU is in both figures alike.
+ */
+async function clientCost(image: Buffer): Promise<BenchSection> {
+  const runtime = await startStandInRuntime();
+  const options = { endpointName: 'image-classifier', region: 'us-east-1', runtimeUrl: runtime.url, useDummyCredentials: true } as const;
+  const client = new EndpointClient({
+    ...options,
+    timeoutMs: 10_000,
+    connectTimeoutMs: 1_000,
+    maxRetries: 0,
+    retryBaseMs: 1,
+    retryMaxMs: 1,
+    maxSockets: 16,
+    breakerFailureThreshold: 1_000,
+    breakerCooldownMs: 1_000,
+  });
+  const plain = new SageMakerRuntimeClient({ region: options.region, endpoint: runtime.url, maxAttempts: 1, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+  const plainCall = async () => {
+    const command = new InvokeEndpointCommand({ EndpointName: options.endpointName, Body: image, ContentType: 'image/jpeg', Accept: 'application/json', CustomAttributes: 'request-id=bench' });
+    command.middlewareStack.add((next) => async (args) => next(args), { step: 'build', name: 'perCommand' });
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 10_000);
+    try {
+      await plain.send(command, { abortSignal: controller.signal });
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const wasCall = () => client.invoke(image, { requestId: 'bench', contentType: 'image/jpeg' });
+  const cost = { plain: { cpu: 0, wall: 0, n: 0 }, was: { cpu: 0, wall: 0, n: 0 } };
+  try {
+    for (let i = 0; i < 200; i++) {
+      await plainCall();
+      await wasCall();
+    }
+    for (let round = 0; round < 10; round++) {
+      for (const [name, call] of [['plain', plainCall], ['was', wasCall]] as const) {
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        for (let i = 0; i < 200; i++) await call();
+        const used = process.cpuUsage(c0);
+        cost[name].cpu += (used.user + used.system) / 1000;
+        cost[name].wall += performance.now() - t0;
+        cost[name].n += 200;
+      }
+    }
+  } finally {
+    client.destroy();
+    plain.destroy();
+    await runtime.close();
+  }
+  const row = (path: string, c: { cpu: number; wall: number; n: number }) => ({ client: path, calls: c.n, 'cpu ms/call': ms(c.cpu / c.n), 'wall ms/call': ms(c.wall / c.n) });
+  return {
+    title: 'was: the endpoint client\'s own cost per InvokeEndpoint call (in-process stand-in runtime)',
+    rows: [row('AWS SDK, NodeHttpHandler, per-call AbortSignal (before)', cost.plain), row('EndpointClient: AWS SDK, own handler, cached chain', cost.was)],
+    notes: [`one ${image.length}-byte JPEG; 10 interleaved rounds of 200 calls each after 200 warm-up; CPU of this process (client and stand-in)`],
+  };
 }
 
 export async function run(): Promise<BenchSection[]> {
@@ -175,7 +240,9 @@ export async function run(): Promise<BenchSection[]> {
       errors: r.errors,
     });
 
+    const clientSection = await clientCost(images[0]!);
     return [
+      clientSection,
       {
         title: 'was: POST /classify/image through the WAS vs calling the endpoint directly (sequential, loopback)',
         rows: [

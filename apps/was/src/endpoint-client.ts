@@ -1,9 +1,8 @@
-import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import { InvokeEndpointCommand, SageMakerRuntimeClient, type SageMakerRuntimeClientConfig } from '@aws-sdk/client-sagemaker-runtime';
 import { checkContract, invocationAnswerSchema, type InvocationAnswer } from '@petal/contracts';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { EndpointCallError, classifyEndpointError, isEndpointFault, isRetryable } from './endpoint-errors.js';
+import { EndpointDeadlineError, EndpointHttpHandler } from './endpoint-http-handler.js';
 import { CIRCUIT_STATE_VALUE, type EndpointMetrics } from './metrics.js';
 import { withRetries } from './retry.js';
 
@@ -41,6 +40,7 @@ export interface InvokeOptions {
 
 /** Request ids travel in a header and in CustomAttributes, which SageMaker forwards to the container. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const REQUEST_ID_ATTRIBUTE = /^request-id=([A-Za-z0-9._:-]{1,64})$/;
 
 /**
  * Calls the model endpoint through the AWS SDK (`InvokeEndpoint`) with a per-attempt deadline, our own
@@ -54,12 +54,8 @@ export class EndpointClient {
   private modelProbe: Promise<void> | undefined;
   private modelProbedAt = Number.NEGATIVE_INFINITY;
   private readonly sdk: SageMakerRuntimeClient;
-  private readonly httpAgent: HttpAgent;
-  private readonly httpsAgent: HttpsAgent;
 
   constructor(private readonly options: EndpointClientOptions) {
-    this.httpAgent = new HttpAgent({ keepAlive: true, maxSockets: options.maxSockets });
-    this.httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: options.maxSockets });
     this.sdk = new SageMakerRuntimeClient({
       region: options.region,
       maxAttempts: 1,
@@ -67,14 +63,25 @@ export class EndpointClient {
       ...(options.useDummyCredentials
         ? { credentials: { accessKeyId: 'petal-local', secretAccessKey: 'petal-local' } }
         : {}),
-      requestHandler: {
-        connectionTimeout: options.connectTimeoutMs,
-        // A backstop: the AbortSignal below is the deadline that the API reports as 504.
-        requestTimeout: options.timeoutMs + 1_000,
-        httpAgent: this.httpAgent,
-        httpsAgent: this.httpsAgent,
-      },
+      // The handler owns each attempt's deadline (so no per-call options), and no command adds its own
+      // middleware: the SDK then resolves its middleware chain once instead of on every call.
+      cacheMiddleware: true,
+      requestHandler: new EndpointHttpHandler({
+        timeoutMs: options.timeoutMs,
+        connectTimeoutMs: options.connectTimeoutMs,
+        maxSockets: options.maxSockets,
+      }) as unknown as SageMakerRuntimeClientConfig['requestHandler'],
     });
+    // The request id as a header too, for the container's logs (SageMaker passes CustomAttributes on).
+    this.sdk.middlewareStack.add(
+      (next) => async (args) => {
+        const id = REQUEST_ID_ATTRIBUTE.exec((args.input as { CustomAttributes?: string }).CustomAttributes ?? '')?.[1];
+        const request = args.request as { headers?: Record<string, string> };
+        if (id && request.headers) request.headers['x-request-id'] = id;
+        return next(args);
+      },
+      { step: 'build', name: 'petalRequestIdHeader' },
+    );
     const metrics = options.metrics;
     metrics?.circuitState.set(CIRCUIT_STATE_VALUE.closed);
     this.breaker = new CircuitBreaker({
@@ -141,8 +148,6 @@ export class EndpointClient {
 
   private async attempt(image: Uint8Array, contentType: string, requestId: string): Promise<EndpointPrediction> {
     const started = performance.now();
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.options.timeoutMs);
     const id = SAFE_REQUEST_ID.test(requestId) ? requestId : undefined;
     const command = new InvokeEndpointCommand({
       EndpointName: this.options.endpointName,
@@ -151,19 +156,9 @@ export class EndpointClient {
       Accept: 'application/json',
       ...(id ? { CustomAttributes: `request-id=${id}` } : {}),
     });
-    if (id) {
-      command.middlewareStack.add(
-        (next) => async (args) => {
-          const request = args.request as { headers?: Record<string, string> };
-          if (request.headers) request.headers['x-request-id'] = id;
-          return next(args);
-        },
-        { step: 'build', name: 'petalRequestIdHeader' },
-      );
-    }
     let outcome = 'ok';
     try {
-      const output = await this.sdk.send(command, { abortSignal: controller.signal });
+      const output = await this.sdk.send(command);
       const text = new TextDecoder().decode(output.Body);
       let json: unknown;
       try {
@@ -182,18 +177,16 @@ export class EndpointClient {
       }
       return checked.value;
     } catch (err) {
-      const failure = classifyEndpointError(err, controller.signal.aborted, this.options.timeoutMs);
+      const failure = classifyEndpointError(err, err instanceof EndpointDeadlineError, this.options.timeoutMs);
       outcome = failure.kind;
       throw failure;
     } finally {
-      clearTimeout(timer);
       this.options.metrics?.callDuration.observe({ outcome }, (performance.now() - started) / 1000);
     }
   }
 
   destroy(): void {
+    // Destroys the request handler and its kept-alive connections too.
     this.sdk.destroy();
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
   }
 }
