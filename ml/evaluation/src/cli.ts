@@ -15,17 +15,17 @@ const USAGE = `usage: npm run evaluate -- --model <dir | model.tar.gz> --data <d
   --split <file>          a test-split.json naming the images to score (default: the model's own
                           test-split.json when it has one, else every image under --data)
   --all                   score every image under --data, even when the model carries a split
-  --ood <dir|generated>   also score a set of images that are none of the model's classes (repeatable):
-                          a folder (searched recursively), or "generated" for the built-in set made at
-                          run time (noise, flat colours, gradients, renders, licensed npm package images);
-                          the share answered unknown or unsure goes into evaluation.json and the report
+  --ood <dir|generated>   a set of images that are none of the model's classes (repeatable): a folder
+                          (searched recursively), or "generated" for the built-in set made at run time
+                          (noise, flat colours, gradients, renders, licensed npm package images); default
+                          "generated". Each set's share answered unknown or unsure, and all sets' together
+                          (out_of_scope.all_sets.detection_rate), go into evaluation.json and the report
   --confidence-threshold <p>  the top probability under which the service answers unsure (default 0.6,
                           the WAS's default)
   --quiet                 no progress bar
 
 Inside a SageMaker Processing container (argument "processing", or /opt/ml/config/processingjobconfig.json
-present and no --model) it scores the generated out-of-scope set unless --ood says otherwise, reads the
-inputs /opt/ml/processing/input/{model,data[,split]} and writes
+present and no --model) it reads the inputs /opt/ml/processing/input/{model,data[,split]} and writes
 /opt/ml/processing/output/evaluation; on failure the reason goes to /opt/ml/output/message.`;
 
 async function main(argv: string[]): Promise<void> {
@@ -51,10 +51,11 @@ async function main(argv: string[]): Promise<void> {
   }
   if (values.all && values.split) throw new UsageError('--all and --split contradict each other: pass one');
   const selection = values.all ? ('all' as const) : values.split ? resolve(values.split) : undefined;
-  const outOfScope = (values.ood ?? []).map((v) => (v === 'generated' ? v : resolve(v)));
+  // Without --ood the job's default set (the generated one) is scored, so the gate's number is always there.
+  const outOfScope = values.ood?.map((v) => (v === 'generated' ? v : resolve(v)));
   const confidence = values['confidence-threshold'] === undefined ? undefined : Number(values['confidence-threshold']);
   if (confidence !== undefined && !(confidence >= 0 && confidence <= 1)) throw new UsageError('--confidence-threshold must be a number from 0 to 1');
-  const judging = { outOfScope, ...(confidence !== undefined ? { confidenceThreshold: confidence } : {}) };
+  const judging = { ...(outOfScope ? { outOfScope } : {}), ...(confidence !== undefined ? { confidenceThreshold: confidence } : {}) };
 
   if (positionals[0] === 'processing' || (!values.model && isSageMakerProcessing())) {
     const paths = processingPaths();
@@ -67,8 +68,6 @@ async function main(argv: string[]): Promise<void> {
         outDir: inputs.outDir,
         quiet: values.quiet ?? !process.stderr.isTTY,
         ...judging,
-        // A pipeline's Evaluate step records how the model treats non-flowers with every version it registers.
-        outOfScope: outOfScope.length ? outOfScope : ['generated'],
       });
     } catch (err) {
       await writeExitMessage(paths, (err as Error).message);

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { preprocessBatch } from '@petal/imaging';
 import { applyHead, backboneFor, createFeatureExtractor, loadModel, readArtifact, type Manifest } from '@petal/model';
+import { writeUncalibratedCopy } from '@petal/model/testing/artifacts';
+import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EVALUATION_JSON_PATHS, evaluationDocumentSchema, type EvaluationDocument } from './evaluation-file.js';
 import { evaluatePredictions } from './metrics.js';
@@ -150,6 +152,7 @@ describe('evaluation job', () => {
     expect(existsSync(join(output, 'report.html'))).toBe(true);
     // The pipeline's Evaluate step records the generated out-of-scope set's rates with every version.
     expect(doc.out_of_scope?.sets.map((s) => s.name)).toEqual(['generated']);
+    expect(jsonPath(doc, EVALUATION_JSON_PATHS.outOfScopeDetectionRate)).toBe(doc.out_of_scope!.sets[0]!.detection_rate);
 
     // An explicit `split` input is used instead of the model's own.
     const split = await readTestSplit(join(modelDir, 'test-split.json'));
@@ -164,6 +167,58 @@ describe('evaluation job', () => {
     const failed = await runJob(EVALUATE_CLI, ['processing'], { PETAL_SAGEMAKER_ROOT: root });
     expect(failed.code).not.toBe(0);
     expect(await readFile(join(root, 'output/message'), 'utf8')).toMatch(/no "data" input under .*processing\/input/);
+  }, 120_000);
+
+  it('always writes the two numbers the pipeline gates on, also for a model without an out-of-scope calibration', async () => {
+    const older = join(await tmp(), 'older');
+    await writeUncalibratedCopy(modelDir, older);
+    for (const model of [modelDir, older]) {
+      const out = await tmp();
+      // No --ood: the generated set is scored all the same.
+      const run = await runJob(EVALUATE_CLI, ['--model', model, '--data', data, '--out', out, '--quiet', '--split', join(modelDir, 'test-split.json')]);
+      expect(run.code, run.stderr).toBe(0);
+      const doc = await readEvaluation(out);
+      const section = doc.out_of_scope!;
+      expect(section.calibrated).toBe(model === modelDir);
+      const inScope = jsonPath(doc, EVALUATION_JSON_PATHS.inScopeFlowerRate);
+      const detection = jsonPath(doc, EVALUATION_JSON_PATHS.outOfScopeDetectionRate);
+      expect(inScope).toBe(section.in_scope.flower_correct / section.in_scope.size);
+      expect(section.all_sets).toMatchObject({ names: ['generated'], size: section.sets[0]!.size });
+      expect(detection).toBe((section.all_sets!.unsure + section.all_sets!.unknown) / section.all_sets!.size);
+      for (const rate of [inScope, detection]) {
+        expect(rate).toBeGreaterThanOrEqual(0);
+        expect(rate).toBeLessThanOrEqual(1);
+      }
+      expect(run.stdout).toMatch(new RegExp(`^out_of_scope_detection_rate=${(detection as number).toFixed(6)} out_of_scope_size=${section.all_sets!.size} out_of_scope_sets=1$`, 'm'));
+      // Without a score, verdicts come from probabilities alone: nothing is ever unknown.
+      if (model === older) expect(section.all_sets!.unknown).toBe(0);
+    }
+  }, 120_000);
+
+  it('counts every out-of-scope set together for the gate: images over images, not a mean of rates', async () => {
+    const folder = await tmp();
+    for (const [i, shade] of [0, 255].entries()) {
+      await writeFile(join(folder, `flat-${i}.png`), await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: shade, g: shade, b: shade } } }).png().toBuffer());
+    }
+    const out = await tmp();
+    const run = await runJob(EVALUATE_CLI, ['--model', modelDir, '--data', data, '--out', out, '--quiet', '--ood', folder, '--ood', 'generated']);
+    expect(run.code, run.stderr).toBe(0);
+    const doc = await readEvaluation(out);
+    const { sets, all_sets: all } = doc.out_of_scope!;
+    expect(sets.map((s) => s.name)).toEqual([folder, 'generated']);
+    expect(sets[0]!.size).toBe(2);
+    const sum = (key: 'size' | 'flower' | 'unsure' | 'unknown') => sets.reduce((n, s) => n + s[key], 0);
+    expect(all).toEqual({
+      names: [folder, 'generated'],
+      size: sum('size'),
+      flower: sum('flower'),
+      unsure: sum('unsure'),
+      unknown: sum('unknown'),
+      detection_rate: (sum('unsure') + sum('unknown')) / sum('size'),
+      unknown_rate: sum('unknown') / sum('size'),
+    });
+    const html = await readFile(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('out-of-scope: all sets');
   }, 120_000);
 
   it('fails with a clear message and usage on bad input', async () => {

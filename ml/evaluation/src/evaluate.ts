@@ -16,7 +16,7 @@ import { DEFAULT_CONFIDENCE_THRESHOLD } from '@petal/contracts';
 import { UsageError } from './errors.js';
 import { generateOutOfScopeSet, readOutOfScopeFolder, type OutOfScopeImage } from './out-of-scope-set.js';
 import { inScopeCounts, outOfScopeSetCounts, type OutOfScopeSection } from './out-of-scope-rates.js';
-import { EVALUATION_FILE, toEvaluationDocument, type EvaluationDocument } from './evaluation-file.js';
+import { EVALUATION_FILE, countAllSets, toEvaluationDocument, type EvaluationDocument } from './evaluation-file.js';
 import { fingerprintSamples, readImageFolder, type Sample } from './image-folder.js';
 import { evaluatePredictions, type Evaluation } from './metrics.js';
 import { startProgress } from './progress.js';
@@ -44,6 +44,8 @@ export interface EvaluateOptions {
   /**
    * Out-of-scope sets to score: folders of images that are none of the model's classes, or `generated`
    * for the built-in set made at run time (noise, flat colours, gradients, renders, licensed package images).
+   * Default `['generated']`, so every evaluation.json carries the out-of-scope detection rate a pipeline
+   * gates on; `[]` scores none.
    */
   outOfScope?: readonly string[];
   /** The top probability under which the service answers `unsure` (the WAS's default). */
@@ -62,6 +64,7 @@ export interface EvaluateResult {
 }
 
 const BATCH = 32;
+const DEFAULT_OUT_OF_SCOPE_SETS = ['generated'] as const;
 
 /**
  * The evaluation job: loads the model exactly as serving does (manifest checks, backbone fingerprint,
@@ -149,7 +152,7 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
           ...(validationAccuracy !== undefined && Number.isFinite(validationAccuracy) ? { validationAccuracy } : {}),
           macroF1: evaluation.macroF1,
           inScopeFlowerRate: outOfScope.in_scope.flower_correct_rate,
-          ...(outOfScope.sets.length ? { outOfScopeDetectionRate: combinedDetectionRate(outOfScope) } : {}),
+          ...(document.out_of_scope?.all_sets ? { outOfScopeDetectionRate: document.out_of_scope.all_sets.detection_rate } : {}),
         },
         files,
         timings: { loadMs, readMs, classifyMs, totalMs },
@@ -239,7 +242,7 @@ async function scoreOutOfScope(
     `in_scope_flower_correct_rate=${inScope.flower_correct_rate.toFixed(6)} in_scope_unsure=${inScope.unsure} in_scope_unknown=${inScope.unknown} in_scope_size=${inScope.size}`,
   );
   const sets: OutOfScopeSection['sets'] = [];
-  for (const source of options.outOfScope ?? []) {
+  for (const source of options.outOfScope ?? DEFAULT_OUT_OF_SCOPE_SETS) {
     const images: OutOfScopeImage[] = source === 'generated' ? await generateOutOfScopeSet() : await readOutOfScopeFolder(source);
     if (images.length === 0) throw new UsageError(`--ood ${source} holds no images`);
     const answers = await classifyImages(model, images, options.quiet);
@@ -250,13 +253,16 @@ async function scoreOutOfScope(
         `flower=${counts.flower} unsure=${counts.unsure} unknown=${counts.unknown}`,
     );
   }
-  return {
+  const section: OutOfScopeSection = {
     calibrated: calibration !== undefined,
     ...(calibration ? { method: calibration.method, thresholds: calibration.thresholds } : {}),
     confidence_threshold: confidence,
     in_scope: inScope,
     sets,
   };
+  const all = countAllSets(section);
+  if (all) log(`out_of_scope_detection_rate=${all.detection_rate.toFixed(6)} out_of_scope_size=${all.size} out_of_scope_sets=${all.names.length}`);
+  return section;
 }
 
 /** One at a time, as a person would send them; an image that does not decode is left out (undefined). */
@@ -271,11 +277,6 @@ async function classifyImages(model: LoadedModel, images: readonly OutOfScopeIma
   return out;
 }
 
-/** Over every out-of-scope set together: images answered `unknown` or `unsure`. */
-function combinedDetectionRate(section: OutOfScopeSection): number {
-  const size = section.sets.reduce((n, s) => n + s.size, 0);
-  return size ? section.sets.reduce((n, s) => n + s.unsure + s.unknown, 0) / size : Number.NaN;
-}
 
 function outOfScopeFacts(section: OutOfScopeSection): Array<[string, string]> {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -292,6 +293,14 @@ function outOfScopeFacts(section: OutOfScopeSection): Array<[string, string]> {
         `${section.in_scope.unsure} unsure, ${section.in_scope.unknown} unknown (confidence threshold ${section.confidence_threshold})`,
     ],
   ];
+  const all = countAllSets(section);
+  // With one set the line above it says the same.
+  if (all && section.sets.length > 1) {
+    facts.push([
+      'out-of-scope: all sets',
+      `${pct(all.detection_rate)} answered unknown or unsure (${all.unknown} unknown, ${all.unsure} unsure, ${all.flower} flower of ${all.size})`,
+    ]);
+  }
   for (const set of section.sets) {
     facts.push([
       `out-of-scope: ${set.name}`,

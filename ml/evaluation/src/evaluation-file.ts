@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { UsageError, describeIssues } from './errors.js';
 import type { Evaluation, Scores } from './metrics.js';
-import { outOfScopeSectionSchema, type OutOfScopeSection } from './out-of-scope-rates.js';
+import { outOfScopeSectionSchema, verdictCountsSchema, type OutOfScopeSection } from './out-of-scope-rates.js';
 
 /**
  * `evaluation.json`: what the evaluation job found, in the shape SageMaker's own model-quality reports
@@ -23,7 +23,35 @@ export const EVALUATION_JSON_PATHS = {
   datasetFingerprint: 'dataset.split.dataset_fingerprint',
   /** Share of the in-scope test photos the service would answer `flower`, correctly. */
   inScopeFlowerRate: 'out_of_scope.in_scope.flower_correct_rate',
+  /**
+   * Share of every out-of-scope image scored (all sets together, the built-in `generated` set included)
+   * the service would answer `unknown` or `unsure`: what the pipeline gates on as `min-out-of-scope-detection`.
+   */
+  outOfScopeDetectionRate: 'out_of_scope.all_sets.detection_rate',
 } as const;
+
+/** Every out-of-scope set scored, counted together: the number a gate compares, however many sets were given. */
+export const allSetsSchema = verdictCountsSchema.extend({
+  /** The sets counted, in the order they were scored. */
+  names: z.array(z.string()),
+  /** Answered `unknown` or `unsure`. */
+  detection_rate: z.number(),
+  unknown_rate: z.number(),
+});
+export type AllSets = z.infer<typeof allSetsSchema>;
+
+/**
+ * The out-of-scope sets counted together; undefined when none was scored (a rate of nothing is no number,
+ * and JSON has no NaN).
+ */
+export function countAllSets(section: OutOfScopeSection): AllSets | undefined {
+  if (section.sets.length === 0) return undefined;
+  const sum = (key: 'size' | 'flower' | 'unsure' | 'unknown') => section.sets.reduce((n, s) => n + s[key], 0);
+  const size = sum('size');
+  if (size === 0) return undefined;
+  const [unsure, unknown] = [sum('unsure'), sum('unknown')];
+  return { names: section.sets.map((s) => s.name), size, flower: sum('flower'), unsure, unknown, detection_rate: (unsure + unknown) / size, unknown_rate: unknown / size };
+}
 
 // SageMaker writes the string "NaN" where a deviation is not computed (fewer than 200 images).
 const scoredMetric = z.object({
@@ -81,7 +109,12 @@ export const evaluationDocumentSchema = z.object({
   ),
   mistakes: z.array(z.object({ path: z.string(), actual: z.string(), predicted: z.string(), probability: z.number() })),
   /** The service's verdicts on the in-scope photos and on out-of-scope sets (absent in older evaluations). */
-  out_of_scope: outOfScopeSectionSchema.optional(),
+  out_of_scope: outOfScopeSectionSchema
+    .extend({
+      /** Every set together (absent in older evaluations, and when no out-of-scope image was scored). */
+      all_sets: allSetsSchema.optional(),
+    })
+    .optional(),
 });
 export type EvaluationDocument = z.infer<typeof evaluationDocumentSchema>;
 
@@ -131,10 +164,15 @@ export function toEvaluationDocument(evaluation: Evaluation, labels: readonly st
     labels: [...labels],
     per_class: evaluation.perClass.map((c) => ({ ...c })),
     mistakes: evaluation.mistakes.map((m) => ({ path: m.id, actual: m.actual, predicted: m.predicted, probability: m.probability })),
-    ...(context.outOfScope ? { out_of_scope: context.outOfScope } : {}),
+    ...(context.outOfScope ? { out_of_scope: withAllSets(context.outOfScope) } : {}),
   };
   // Parse what we write, so a drift between this code and the documented schema fails here, not in a pipeline.
   return evaluationDocumentSchema.parse(document);
+}
+
+function withAllSets(section: OutOfScopeSection): NonNullable<EvaluationDocument['out_of_scope']> {
+  const all = countAllSets(section);
+  return { ...section, ...(all ? { all_sets: all } : {}) };
 }
 
 export async function readEvaluationDocument(path: string): Promise<EvaluationDocument> {
