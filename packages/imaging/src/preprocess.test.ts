@@ -166,6 +166,17 @@ describe('toUnitFloat', () => {
     expect(out[7]).toBe(-1);
     expect(() => toUnitFloat(rgb, out, 4)).toThrow(RangeError);
   });
+
+  it('gives every byte value its float32 v/255 at any length (the unrolled loop and its tail)', () => {
+    for (const length of [0, 1, 3, 4, 7, 256, 259]) {
+      const rgb = Uint8Array.from({ length }, (_, i) => (i * 97 + 13) % 256);
+      const floats = toUnitFloat(rgb);
+      expect(floats).toHaveLength(length);
+      rgb.forEach((v, i) => expect(floats[i]).toBe(Math.fround(v / 255)));
+    }
+    const all = Uint8Array.from({ length: 256 }, (_, v) => v);
+    expect([...toUnitFloat(all)]).toEqual([...all].map((v) => Math.fround(v / 255)));
+  });
 });
 
 describe('preprocessSpecSchema', () => {
