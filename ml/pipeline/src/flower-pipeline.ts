@@ -54,6 +54,22 @@ const gateParameters: ParameterDef[] = [
     // Rounded so that 0.97 − 0.01 reads 0.96 in the rejection message, not 0.9599999999999999.
     derive: (v) => Math.max(0, Math.round((Number(v['deployed-accuracy']) - Number(v['max-regression'])) * 1e6) / 1e6),
   },
+  // Accuracy alone passes a model that calls everything a flower: these two hold its out-of-scope answers
+  // to account too (the shipped model: 0.934 and 0.930).
+  {
+    name: 'min-in-scope-flower-rate',
+    type: 'Float',
+    default: 0.9,
+    description: 'the lowest share of in-scope test photos a model may answer flower, and correctly, to be registered',
+    check: (v) => (Number(v) >= 0 && Number(v) <= 1 ? undefined : 'must be between 0 and 1'),
+  },
+  {
+    name: 'min-out-of-scope-detection',
+    type: 'Float',
+    default: 0.9,
+    description: 'the lowest share of out-of-scope images (the generated set) a model may answer unknown or unsure, to be registered',
+    check: (v) => (Number(v) >= 0 && Number(v) <= 1 ? undefined : 'must be between 0 and 1'),
+  },
 ];
 
 const parameters: ParameterDef[] = [
@@ -89,13 +105,17 @@ const parameters: ParameterDef[] = [
 const modelArtifact = stepProperty('Train', 'ModelArtifacts.S3ModelArtifacts');
 const report = (path: string) => jsonGet('Evaluate', 'EvaluationReport', path);
 const accuracy = report(EVALUATION_JSON_PATHS.accuracy);
+const inScopeFlowerRate = report(EVALUATION_JSON_PATHS.inScopeFlowerRate);
+const outOfScopeDetection = report(EVALUATION_JSON_PATHS.outOfScopeDetectionRate);
+// The out-of-scope set the gate's detection rate is measured on, named in both runs of the job.
+const OUT_OF_SCOPE_ARGS = ['--ood', 'generated'];
 const evaluationOutput = stepProperty('Evaluate', "ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri");
 // The layout the evaluation job's Processing contract reads and writes.
 const container = processingPaths('/opt/ml');
 
 export const flowerPipeline: PipelineDefinition = definePipeline({
   name: FLOWER_PIPELINE_NAME,
-  description: 'Train the flower classifier, evaluate it on its held-out photos, gate on accuracy, register it and deploy an approved version',
+  description: 'Train the flower classifier, evaluate it on its held-out photos and a generated out-of-scope set, gate on accuracy and out-of-scope answers, register it and deploy an approved version',
   parameters,
   steps: [
     trainingStep({
@@ -123,14 +143,14 @@ export const flowerPipeline: PipelineDefinition = definePipeline({
     }),
     processingStep({
       name: 'Evaluate',
-      description: 'score the model on the photos its training run held out, as the endpoint serves it',
+      description: 'score the model on the photos its training run held out and on the generated out-of-scope set, as the endpoint serves it',
       image: setting('evaluation-image'),
       roleArn: setting('role-arn'),
       instanceType: 'ml.m5.xlarge',
       instanceCount: 1,
       volumeSizeGb: 30,
       maxRuntimeSeconds: 3600,
-      containerArguments: ['processing'],
+      containerArguments: ['processing', ...OUT_OF_SCOPE_ARGS],
       inputs: [
         { name: 'model', source: modelArtifact, destination: `${container.input}/model` },
         { name: 'data', source: param('data'), destination: `${container.input}/data` },
@@ -145,23 +165,44 @@ export const flowerPipeline: PipelineDefinition = definePipeline({
       propertyFiles: [{ name: 'EvaluationReport', output: 'evaluation', path: EVALUATION_FILE }],
       local: {
         script: 'evaluate',
-        args: ['--quiet', '--model', modelArtifact, '--data', param('data'), '--out', output('evaluation')],
+        args: ['--quiet', '--model', modelArtifact, '--data', param('data'), ...OUT_OF_SCOPE_ARGS, '--out', output('evaluation')],
       },
     }),
     conditionStep({
       name: 'CheckQuality',
-      description: 'accuracy ≥ accuracy-threshold and ≥ deployed-accuracy − max-regression',
-      conditions: [gte(accuracy, param('accuracy-threshold')), gte(accuracy, param('regression-floor'))],
+      description:
+        'accuracy ≥ accuracy-threshold and ≥ deployed-accuracy − max-regression; in-scope flower rate ≥ min-in-scope-flower-rate; out-of-scope detection ≥ min-out-of-scope-detection',
+      conditions: [
+        gte(accuracy, param('accuracy-threshold')),
+        gte(accuracy, param('regression-floor')),
+        gte(inScopeFlowerRate, param('min-in-scope-flower-rate')),
+        gte(outOfScopeDetection, param('min-out-of-scope-detection')),
+      ],
       ifSteps: ['RegisterModel', 'CheckApproval'],
       elseSteps: ['ExplainRejection'],
     }),
-    // A Fail step's message cannot branch, so a second condition picks the message that names the failed number.
+    // A Fail step's message cannot branch, so a chain of conditions, one per gate in CheckQuality's order,
+    // picks the message that names the first number that failed.
     conditionStep({
       name: 'ExplainRejection',
-      description: 'which quality number failed',
+      description: 'which quality number failed: accuracy-threshold?',
       conditions: [gte(accuracy, param('accuracy-threshold'))],
-      ifSteps: ['RejectedForRegression'],
+      ifSteps: ['ExplainRegression'],
       elseSteps: ['RejectedBelowThreshold'],
+    }),
+    conditionStep({
+      name: 'ExplainRegression',
+      description: 'which quality number failed: regression-floor?',
+      conditions: [gte(accuracy, param('regression-floor'))],
+      ifSteps: ['ExplainOutOfScope'],
+      elseSteps: ['RejectedForRegression'],
+    }),
+    conditionStep({
+      name: 'ExplainOutOfScope',
+      description: 'which quality number failed: the in-scope flower rate, else the out-of-scope detection rate',
+      conditions: [gte(inScopeFlowerRate, param('min-in-scope-flower-rate'))],
+      ifSteps: ['RejectedOutOfScopeDetection'],
+      elseSteps: ['RejectedInScopeFlowerRate'],
     }),
     failStep({
       name: 'RejectedBelowThreshold',
@@ -172,6 +213,19 @@ export const flowerPipeline: PipelineDefinition = definePipeline({
       message: join('', [
         'rejected: accuracy ', accuracy, ' is below regression-floor ', param('regression-floor'),
         ' (deployed-accuracy ', param('deployed-accuracy'), ' − max-regression ', param('max-regression'), ')',
+      ]),
+    }),
+    failStep({
+      name: 'RejectedInScopeFlowerRate',
+      message: join('', [
+        'rejected: in-scope flower rate ', inScopeFlowerRate, ' (test photos answered flower, correctly) is below min-in-scope-flower-rate ', param('min-in-scope-flower-rate'),
+      ]),
+    }),
+    failStep({
+      name: 'RejectedOutOfScopeDetection',
+      message: join('', [
+        'rejected: out-of-scope detection rate ', outOfScopeDetection, ' (out-of-scope images answered unknown or unsure) is below min-out-of-scope-detection ',
+        param('min-out-of-scope-detection'),
       ]),
     }),
     registerModelStep({

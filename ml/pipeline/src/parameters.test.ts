@@ -15,6 +15,8 @@ describe('resolveParameters on the flower pipeline', () => {
       'learning-rate': 3e-4,
       'model-name': 'flower-classifier',
       'accuracy-threshold': 0.9,
+      'min-in-scope-flower-rate': 0.9,
+      'min-out-of-scope-detection': 0.9,
       approval: 'PendingManualApproval',
       'deployed-accuracy': 0.97,
       'git-commit': 'abc123',
@@ -39,6 +41,8 @@ describe('resolveParameters on the flower pipeline', () => {
     [{ dropout: 'lots' }, 'parameter dropout: expected Float, got "lots"'],
     [{ approval: 'Rejected' }, 'parameter approval: "Rejected" is not one of PendingManualApproval, Approved'],
     [{ 'accuracy-threshold': '1.5' }, 'parameter accuracy-threshold: must be between 0 and 1'],
+    [{ 'min-in-scope-flower-rate': '-0.1' }, 'parameter min-in-scope-flower-rate: must be between 0 and 1'],
+    [{ 'min-out-of-scope-detection': '1.01' }, 'parameter min-out-of-scope-detection: must be between 0 and 1'],
     [{ 'regression-floor': '0.5' }, 'parameter regression-floor is computed when the execution starts'],
     [{ 'model-version': '2' }, 'unknown parameter(s): model-version'],
   ])('refuses %o', (given, message) => {

@@ -211,13 +211,47 @@ describe('the flower pipeline', () => {
     expect(args.HyperParameters['model-version']).toBeUndefined();
   });
 
-  it('gates on the evaluation report with Std:JsonGet', () => {
+  it('gates on the evaluation report with Std:JsonGet: accuracy, the in-scope flower rate and the out-of-scope detection rate', () => {
     const conditions = (steps[2]!.Arguments as { Conditions: Json[] }).Conditions;
-    const accuracy = { 'Std:JsonGet': { PropertyFile: { Get: 'Steps.Evaluate.PropertyFiles.EvaluationReport' }, Path: 'multiclass_classification_metrics.accuracy.value' } };
+    const jsonGet = (path: string) => ({ 'Std:JsonGet': { PropertyFile: { Get: 'Steps.Evaluate.PropertyFiles.EvaluationReport' }, Path: path } });
+    const accuracy = jsonGet('multiclass_classification_metrics.accuracy.value');
+    // The paths spelled out, not taken from EVALUATION_JSON_PATHS: a renamed field must fail here.
     expect(conditions).toEqual([
       { Type: 'GreaterThanOrEqualTo', LeftValue: accuracy, RightValue: { Get: 'Parameters.accuracy-threshold' } },
       { Type: 'GreaterThanOrEqualTo', LeftValue: accuracy, RightValue: { Get: 'Parameters.regression-floor' } },
+      { Type: 'GreaterThanOrEqualTo', LeftValue: jsonGet('out_of_scope.in_scope.flower_correct_rate'), RightValue: { Get: 'Parameters.min-in-scope-flower-rate' } },
+      { Type: 'GreaterThanOrEqualTo', LeftValue: jsonGet('out_of_scope.all_sets.detection_rate'), RightValue: { Get: 'Parameters.min-out-of-scope-detection' } },
     ]);
+    const parameters = document.Parameters as { Name: string; Type: string; DefaultValue?: Json }[];
+    for (const name of ['min-in-scope-flower-rate', 'min-out-of-scope-detection']) {
+      expect(parameters.find((p) => p.Name === name)).toEqual({ Name: name, Type: 'Float', DefaultValue: 0.9 });
+    }
+  });
+
+  it('explains a rejection by a chain of conditions, one Fail step per gate, each message naming its number', () => {
+    const check = steps[2]!.Arguments as { ElseSteps: Json[] };
+    type Branching = { Name: string; Type: string; Arguments: { Conditions?: Json[]; IfSteps?: Branching[]; ElseSteps?: Branching[]; ErrorMessage?: Json } };
+    const chain: string[] = [];
+    const messages: Record<string, string> = {};
+    const walk = (step: Branching) => {
+      chain.push(step.Name);
+      if (step.Type === 'Fail') messages[step.Name] = JSON.stringify(step.Arguments.ErrorMessage);
+      for (const next of [...(step.Arguments.ElseSteps ?? []), ...(step.Arguments.IfSteps ?? [])]) walk(next);
+    };
+    walk((check.ElseSteps as Branching[])[0]!);
+    expect(chain).toEqual([
+      'ExplainRejection', 'RejectedBelowThreshold', 'ExplainRegression', 'RejectedForRegression',
+      'ExplainOutOfScope', 'RejectedInScopeFlowerRate', 'RejectedOutOfScopeDetection',
+    ]);
+    expect(messages.RejectedInScopeFlowerRate).toContain('out_of_scope.in_scope.flower_correct_rate');
+    expect(messages.RejectedInScopeFlowerRate).toContain('Parameters.min-in-scope-flower-rate');
+    expect(messages.RejectedOutOfScopeDetection).toContain('out_of_scope.all_sets.detection_rate');
+    expect(messages.RejectedOutOfScopeDetection).toContain('Parameters.min-out-of-scope-detection');
+  });
+
+  it('has the Evaluate job score the generated out-of-scope set on SageMaker and locally', () => {
+    const evaluate = steps[1]!.Arguments as { AppSpecification: { ContainerArguments: Json[] } };
+    expect(evaluate.AppSpecification.ContainerArguments).toEqual(['processing', '--ood', 'generated']);
   });
 
   it('leaves <setting> placeholders, and says which, when compiled without settings', () => {

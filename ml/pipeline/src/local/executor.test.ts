@@ -3,10 +3,11 @@
 // temporary PETAL_STORE holding the records, artifacts and the local registry.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generateOutOfScopeSet } from '@petal/evaluation';
 import { makeImageFolder, THREE_COLOURS } from '@petal/evaluation/testing';
 import { LocalModelRegistry } from '@petal/registry';
 import { MODEL_DIR, REPO_ROOT, hasModelAt, repoPath, spawnService } from '@petal/stack';
@@ -16,7 +17,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executionRecordSchema, listExecutions, type ExecutionRecord } from './record.js';
 
 const CLI = repoPath('ml/pipeline/src/cli.ts');
-// Few iterations on 8 generated images per class: the real jobs, in seconds.
+// Few iterations on 24 generated images per class: the real jobs, in seconds. Not fewer: the out-of-scope
+// thresholds are calibrated on the validation photos, and with 2 per class a test photo beyond all of
+// them (answered unknown) is common enough to fail min-in-scope-flower-rate at its default now and then.
+const PER_CLASS = 24;
 const QUICK = ['max-iterations=6', 'augment=1', 'test-split=0.25', 'validation-split=0.25'];
 
 interface CliRun {
@@ -70,7 +74,7 @@ describe('the local executor (npm run pipeline -- run)', () => {
   beforeAll(async () => {
     storeDir = await mkdtemp(join(tmpdir(), 'petal-pipeline-store-'));
     env = { PETAL_STORE: storeDir, PETAL_REGISTRY: 'local', PETAL_REGISTRY_HOOK: '' };
-    data = await makeImageFolder(THREE_COLOURS, 8);
+    data = await makeImageFolder(THREE_COLOURS, PER_CLASS);
   });
 
   afterAll(async () => {
@@ -89,7 +93,11 @@ describe('the local executor (npm run pipeline -- run)', () => {
       CheckQuality: 'succeeded',
       ExplainRejection: 'skipped',
       RejectedBelowThreshold: 'skipped',
+      ExplainRegression: 'skipped',
       RejectedForRegression: 'skipped',
+      ExplainOutOfScope: 'skipped',
+      RejectedInScopeFlowerRate: 'skipped',
+      RejectedOutOfScopeDetection: 'skipped',
       RegisterModel: 'succeeded',
       CheckApproval: 'succeeded',
       Deploy: 'skipped',
@@ -98,7 +106,11 @@ describe('the local executor (npm run pipeline -- run)', () => {
     expect(r.steps.CheckQuality!.result).toEqual({ Outcome: true });
     expect(r.registered).toMatchObject({ group: 'flower-classifier', version: 1, approval: 'PendingManualApproval' });
     expect(r.metrics!.accuracy).toBeGreaterThanOrEqual(0.9);
-    expect(r.parameters['regression-floor']).toBe(0);
+    // Passed at the defaults, on numbers the Evaluate step measured on the generated out-of-scope set too.
+    expect(r.parameters).toMatchObject({ 'regression-floor': 0, 'min-in-scope-flower-rate': 0.9, 'min-out-of-scope-detection': 0.9 });
+    expect(r.metrics!.inScopeFlowerRate).toBeGreaterThanOrEqual(0.9);
+    expect(r.metrics!.outOfScopeDetectionRate).toBeGreaterThanOrEqual(0.9);
+    expect(r.steps.Evaluate!.command).toMatch(/ --ood generated /);
 
     // Artifacts, logs and the page under executions/<id>/; the registered version points at them.
     const keys = await store().list(`executions/${id}/`);
@@ -150,6 +162,37 @@ describe('the local executor (npm run pipeline -- run)', () => {
     expect(await registry().list('flower-classifier')).toEqual(before);
     await rm(confusable, { recursive: true, force: true });
   }, 60_000);
+
+  it('a model that takes out-of-scope images for flowers is not registered, and the record names the detection rate', async () => {
+    // A fourth class made of the generated set's own renders: accurate on its test photos, but much of
+    // the out-of-scope set now looks like one of its classes (measured: 5 of its 43 images answered unknown).
+    const renders = await makeImageFolder(THREE_COLOURS, PER_CLASS);
+    await mkdir(join(renders, 'render'));
+    for (const image of (await generateOutOfScopeSet()).filter((i) => i.kind === 'render')) {
+      await writeFile(join(renders, 'render', image.id.split('/').at(-1)!), image.bytes);
+    }
+    const before = await registry().list('flower-classifier');
+    // Accuracy and the in-scope rate let through, so the out-of-scope number is the one left to fail.
+    const gates = ['accuracy-threshold=0', 'min-in-scope-flower-rate=0', 'min-out-of-scope-detection=0.99'];
+    const run = await cli(params(renders, gates), env).done;
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    const r = await record(executionId(run.stdout)!);
+    expect(r.status).toBe('rejected');
+    expect(r.message).toMatch(/^rejected: out-of-scope detection rate 0\.\d+ \(out-of-scope images answered unknown or unsure\) is below min-out-of-scope-detection 0\.99$/);
+    expect(r.metrics!.outOfScopeDetectionRate).toBeLessThan(0.99);
+    expect(r.message).toContain(`rate ${r.metrics!.outOfScopeDetectionRate} `);
+    for (const step of ['ExplainRejection', 'ExplainRegression', 'ExplainOutOfScope']) expect(r.steps[step]!.result, step).toEqual({ Outcome: true });
+    expect(r.steps.RejectedOutOfScopeDetection!.status).toBe('failed');
+    expect(r.steps.RegisterModel!.status).toBe('skipped');
+    expect(r.registered).toBeUndefined();
+    expect(await registry().list('flower-classifier')).toEqual(before);
+
+    // The same model is rejected at the default minimum too: the gate catches it without being tightened.
+    const atDefaults = await cli(params(renders, ['accuracy-threshold=0', 'min-in-scope-flower-rate=0']), env).done;
+    expect(atDefaults.code, atDefaults.stdout + atDefaults.stderr).toBe(1);
+    expect((await record(executionId(atDefaults.stdout)!)).message).toMatch(/is below min-out-of-scope-detection 0\.9$/);
+    await rm(renders, { recursive: true, force: true });
+  }, 120_000);
 
   it('Ctrl-C marks the execution interrupted; retry resumes it, reusing the finished Train', async () => {
     const run = cli(params(data, ['seed=21']), env);
@@ -247,7 +290,7 @@ describe('the local executor on an s3:// store (a loopback S3 stand-in, the real
 
   beforeAll(async () => {
     s3 = await startS3Loopback({ bucket: 'petal-pipeline', pageSize: 50 });
-    data = await makeImageFolder(THREE_COLOURS, 8);
+    data = await makeImageFolder(THREE_COLOURS, PER_CLASS);
     env = {
       PETAL_STORE: 's3://petal-pipeline/team',
       PETAL_REGISTRY: 'local',

@@ -459,7 +459,15 @@ export class LocalExecutor {
       if (typeof accuracy !== 'number') continue;
       const macroF1 = jsonPathGet(doc, EVALUATION_JSON_PATHS.macroF1);
       const testSize = jsonPathGet(doc, EVALUATION_JSON_PATHS.itemCount);
-      this.record.metrics = { accuracy, ...(typeof macroF1 === 'number' ? { macroF1 } : {}), ...(typeof testSize === 'number' ? { testSize } : {}) };
+      const inScopeFlowerRate = jsonPathGet(doc, EVALUATION_JSON_PATHS.inScopeFlowerRate);
+      const outOfScopeDetectionRate = jsonPathGet(doc, EVALUATION_JSON_PATHS.outOfScopeDetectionRate);
+      this.record.metrics = {
+        accuracy,
+        ...(typeof macroF1 === 'number' ? { macroF1 } : {}),
+        ...(typeof testSize === 'number' ? { testSize } : {}),
+        ...(typeof inScopeFlowerRate === 'number' ? { inScopeFlowerRate } : {}),
+        ...(typeof outOfScopeDetectionRate === 'number' ? { outOfScopeDetectionRate } : {}),
+      };
       const out = this.record.steps[step.name]!.outputs?.[file.output];
       if (out && (await this.options.store.exists(`${out.key}/report.html`))) this.record.report = this.options.store.uri(`${out.key}/report.html`);
     }

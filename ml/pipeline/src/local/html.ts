@@ -70,10 +70,21 @@ export function executionPage(record: ExecutionRecord, definition: PipelineDefin
 <td>${escape(formatDuration(stepDuration(step)))}</td><td>${escape(step.message ?? '')}</td><td>${links.join(' · ')}</td></tr>`;
   });
 
-  const metrics = record.metrics
-    ? `<table class="metrics"><tr><th>test accuracy</th><td>${record.metrics.accuracy.toFixed(4)}</td></tr>${
-        record.metrics.macroF1 !== undefined ? `<tr><th>macro F1</th><td>${record.metrics.macroF1.toFixed(4)}</td></tr>` : ''
-      }${record.metrics.testSize !== undefined ? `<tr><th>test images</th><td>${record.metrics.testSize}</td></tr>` : ''}</table>`
+  const m = record.metrics;
+  const metricRows: Array<[string, string | undefined]> = m
+    ? [
+        ['test accuracy', m.accuracy.toFixed(4)],
+        ['macro F1', m.macroF1?.toFixed(4)],
+        ['test images', m.testSize?.toString()],
+        ['in-scope flower rate', m.inScopeFlowerRate?.toFixed(4)],
+        ['out-of-scope detection rate', m.outOfScopeDetectionRate?.toFixed(4)],
+      ]
+    : [];
+  const metrics = m
+    ? `<table class="metrics">${metricRows
+        .filter((row): row is [string, string] => row[1] !== undefined)
+        .map(([name, value]) => `<tr><th>${name}</th><td>${value}</td></tr>`)
+        .join('')}</table>`
     : '<p>No evaluation yet.</p>';
   const params = Object.entries(record.parameters)
     .map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(String(v))}</td></tr>`)

@@ -70,7 +70,16 @@ export const executionRecordSchema = z.object({
   /** The step order (upstream first), for display. */
   order: z.array(z.string()),
   steps: z.record(z.string(), stepRecordSchema),
-  metrics: z.object({ accuracy: z.number(), macroF1: z.number().optional(), testSize: z.number().optional() }).optional(),
+  metrics: z
+    .object({
+      accuracy: z.number(),
+      macroF1: z.number().optional(),
+      testSize: z.number().optional(),
+      /** The two out-of-scope numbers CheckQuality gates on (absent in records from before the gate). */
+      inScopeFlowerRate: z.number().optional(),
+      outOfScopeDetectionRate: z.number().optional(),
+    })
+    .optional(),
   registered: z.object({ group: z.string(), version: z.number(), arn: z.string(), approval: z.string() }).optional(),
   deployed: z.object({ endpoint: z.string(), version: z.number(), message: z.string() }).optional(),
   /** The evaluation report (report.html) and the execution page, in the store. */
