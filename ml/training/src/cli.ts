@@ -19,6 +19,9 @@ const USAGE = `usage: npm run train -- --data <dir | s3://bucket/prefix> --out <
   --data <dir|s3://…>     training images, one sub-folder per class
   --test-data <dir|s3://…> a separate test set (default: a stratified share of --data)
   --out <dir>             where the model directory (and model.tar.gz) is written
+  --negatives <dir|s3://…> images of other things (none of the classes, searched recursively): the
+                          out-of-scope score learns to tell the photos from them (outlier exposure);
+                          without it the score is the distance to the training photos alone
   --initial-model <path>  continue from a previous model (directory or model.tar.gz)
   --train-only            the training step alone, as a pipeline runs it: the model without metrics,
                           its test-split.json and training-history.json; score it later with
@@ -42,6 +45,7 @@ async function main(argv: string[]): Promise<void> {
     options: {
       data: { type: 'string' },
       'test-data': { type: 'string' },
+      negatives: { type: 'string' },
       out: { type: 'string' },
       'initial-model': { type: 'string' },
       'train-only': { type: 'boolean' },
@@ -103,6 +107,7 @@ async function main(argv: string[]): Promise<void> {
       dataDir: await local(values.data),
       source: values.data,
       ...(values['test-data'] ? { testDir: await local(values['test-data']), testSource: values['test-data'] } : {}),
+      ...(values.negatives ? { negativesDir: await local(values.negatives), negativesSource: values.negatives } : {}),
       ...(values['initial-model'] ? { initialModel: resolve(values['initial-model']) } : {}),
       outDir: resolve(values.out),
       hyperparameters,

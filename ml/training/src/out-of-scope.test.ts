@@ -16,7 +16,7 @@ import {
 import { MODEL_DIR } from '@petal/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeatureSet } from './features.js';
-import { calibrateOutOfScope, fitOutOfScope } from './out-of-scope-fit.js';
+import { calibrateOutOfScope, fitOutOfScope, fitOutlierTerm } from './out-of-scope-fit.js';
 
 const SPEC: PreprocessSpec = { size: 224, resize: 'squash', scale: [0, 1] };
 
@@ -45,7 +45,11 @@ describe('the out-of-scope score', () => {
 
   it('is computed identically by training (TypeScript, from extracted features) and serving (the fused ONNX graph)', async () => {
     const fitRows = Array.from({ length: 12 }, (_, i) => i);
-    const weights = fitOutOfScope(rowsOf(fitRows), 3);
+    const distance = fitOutOfScope(rowsOf(fitRows), 3, extractor.featureWidths);
+    // With the learned term too (the rest of the images as the "other things"), so both terms and their
+    // Max are held to the same numbers on both sides.
+    const outlier = await fitOutlierTerm(rowsOf(fitRows), rowsOf([12, 13, 14, 15, 16, 17]), rowsOf(fitRows), distance, { l2: 1e-3, maxIterations: 20 });
+    const weights = { ...distance, outlier };
     const { calibration } = calibrateOutOfScope(weights, rowsOf(fitRows), 'validation', { unsure: 0.75, unknown: 0.9 });
     // The shipped head with this score and calibration, saved and loaded as the endpoint loads a model.
     const shipped = await readArtifact(MODEL_DIR);
@@ -61,6 +65,10 @@ describe('the out-of-scope score', () => {
       images.forEach((image, i) => pixels.set(image.pixels, i * 224 * 224 * 3));
       const served = await model.classifyPixels(pixels, n);
       const trained = outOfScopeScores(features, n, extractor.featureDim, (await readArtifact(dir)).head.outOfScope!);
+      // Both terms are in play: the learned one decides for some images, the distance for others.
+      const distanceOnly = outOfScopeScores(features, n, extractor.featureDim, distance);
+      expect(trained.some((t, i) => t > distanceOnly[i]!)).toBe(true);
+      expect(trained.some((t, i) => t === distanceOnly[i]!)).toBe(true);
       served.forEach((answer, i) => {
         const score = answer.outOfScope!.score;
         // float32 sums in ONNX Runtime against float64 in TypeScript: equal to about six digits.
@@ -78,6 +86,42 @@ describe('the out-of-scope score', () => {
       await model.dispose();
     }
   }, 120_000);
+
+  it('knows the width of each feature layer of the prepared backbone', () => {
+    // The nine layers of DEFAULT_BACKBONE: block 10's expand, blocks 11–13's, 14–16's, block 16's depthwise, out_relu.
+    expect(extractor.featureWidths).toEqual([384, 576, 576, 576, 960, 960, 960, 960, 1280]);
+  });
+
+  it('gives every feature layer the same share of a fitted photo\'s score, whatever its width', () => {
+    const rows = Array.from({ length: 12 }, (_, i) => i);
+    const set = rowsOf(rows);
+    const widths = extractor.featureWidths!;
+    const layerShares = (w: Float32Array) => {
+      const shares = widths.map(() => 0);
+      for (let r = 0; r < set.count; r++) {
+        let start = 0;
+        widths.forEach((width, l) => {
+          for (let d = start; d < start + width; d++) {
+            const x = Math.sqrt(Math.max(0, set.features[r * set.dim + d]!));
+            const c = set.labels[r]!;
+            // Deviation from the photo's own class centre, as the fit measured it.
+            shares[l]! += w[d]! * (x - balanced.centers[c * set.dim + d]!) ** 2;
+          }
+          start += width;
+        });
+      }
+      const total = shares.reduce((a, b) => a + b, 0);
+      return shares.map((v) => v / total);
+    };
+    const balanced = fitOutOfScope(set, 3, widths);
+    // Each layer's mean squared deviation is about its variance, so with per-layer weights each layer
+    // contributes about 1/9 (the variance floor takes a little); with one group the widest layers dominate.
+    for (const share of layerShares(balanced.weights)) expect(share).toBeGreaterThan(0.8 / widths.length);
+    const oneGroup = fitOutOfScope(set, 3);
+    expect(Math.max(...layerShares(oneGroup.weights))).toBeGreaterThan(Math.max(...layerShares(balanced.weights)));
+    expect(fitOutOfScope(set, 3, [set.dim]).weights).toEqual(oneGroup.weights);
+    expect(() => fitOutOfScope(set, 3, [1, 2, 3])).toThrow(/do not add up/);
+  });
 
   it('calibrates each threshold so the stated share of held-out photos scores at or below it', () => {
     const rows = Array.from({ length: images.length }, (_, i) => i);

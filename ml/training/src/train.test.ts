@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evaluationDocumentSchema, readTestSplit, readTrainingHistory } from '@petal/evaluation';
 import { makeImageFolder, runJob, THREE_COLOURS } from '@petal/evaluation/testing';
-import { loadModel, readArtifact } from '@petal/model';
+import { loadModel, outOfScopeScores, readArtifact } from '@petal/model';
 import * as tar from 'tar';
 import { describe, expect, it } from 'vitest';
 import { parseHyperparameters } from './hyperparameters.js';
@@ -89,6 +89,44 @@ describe('training job', () => {
     expect(result.testSplit.files).toHaveLength(6);
     expect(existsSync(join(out, 'model.tar.gz'))).toBe(false);
   }, 120_000);
+
+  it('learns the out-of-scope score against --negatives examples, deterministically, and records them', async () => {
+    const data = await makeImageFolder(THREE_COLOURS, 8);
+    // "Other things": colours none of the classes has.
+    const negatives = await makeImageFolder({ yellow: [230, 210, 40], grey: [128, 128, 128], purple: [120, 40, 160] }, 6);
+    const root = await tmp();
+    const args = (out: string) => ['--data', data, '--negatives', negatives, '--out', out, '--train-only', '--quiet', '--seed', '5', ...quickArgs];
+    const first = await runJob(TRAIN_CLI, args(join(root, 'a')));
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^out_of_scope_examples=18 skipped_examples=0$/m);
+    expect((await runJob(TRAIN_CLI, args(join(root, 'b')))).code).toBe(0);
+    expect(await readFile(join(root, 'b', 'head.bin'))).toEqual(await readFile(join(root, 'a', 'head.bin')));
+
+    const { manifest, head } = await readArtifact(join(root, 'a'));
+    expect(manifest.outOfScope?.outlierExamples).toEqual({ source: negatives, count: 18, fingerprint: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+    expect(manifest.head.weights.tensors.map((t) => t.name)).toEqual(expect.arrayContaining(['out_of_scope/outlier_weights', 'out_of_scope/outlier_bias']));
+    expect(head.outOfScope?.outlier?.weights).toHaveLength(head.inputDim);
+    // The served model returns the combined score; without --negatives there is no learned term.
+    const model = await loadModel(join(root, 'a'));
+    expect(model.outOfScope?.outlierExamples?.count).toBe(18);
+    await model.dispose();
+    const plain = await runJob(TRAIN_CLI, ['--data', data, '--out', join(root, 'plain'), '--train-only', '--quiet', '--seed', '5', ...quickArgs]);
+    expect(plain.code).toBe(0);
+    const withoutExamples = await readArtifact(join(root, 'plain'));
+    expect(withoutExamples.head.outOfScope?.outlier).toBeUndefined();
+    expect(withoutExamples.manifest.outOfScope?.outlierExamples).toBeUndefined();
+    // The learned term is the larger one somewhere, or it would be dead weight: on a photo in scope the
+    // score with it is at least the distance alone (same split and distance fit, same seed).
+    const zero = new Float32Array(head.inputDim);
+    const both = outOfScopeScores(zero, 1, head.inputDim, head.outOfScope!)[0]!;
+    const distanceOnly = outOfScopeScores(zero, 1, head.inputDim, { centers: head.outOfScope!.centers, weights: head.outOfScope!.weights })[0]!;
+    expect(both).toBeGreaterThanOrEqual(distanceOnly);
+
+    const missing = await runJob(TRAIN_CLI, ['--data', data, '--negatives', join(root, 'nowhere'), '--out', join(root, 'x'), '--quiet', ...quickArgs]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/nowhere/);
+  }, 240_000);
 
   it('npm run train, for a person: trains, evaluates the held-out photos and leaves the evaluated model, as the single-step job did', async () => {
     const data = await makeImageFolder(THREE_COLOURS, 8);

@@ -1,12 +1,22 @@
 import { join } from 'node:path';
-import { TEST_SPLIT_FILE, fingerprintSamples, readImageFolder, startProgress, type EpochMetrics, type TestSplit } from '@petal/evaluation';
+import {
+  TEST_SPLIT_FILE,
+  fileDigest,
+  fingerprintFiles,
+  fingerprintSamples,
+  readImageFolder,
+  readOutOfScopeFolder,
+  startProgress,
+  type EpochMetrics,
+  type TestSplit,
+} from '@petal/evaluation';
 import type { PreprocessSpec } from '@petal/imaging';
 import { DEFAULT_BACKBONE, createFeatureExtractor, type BackboneSpec, type HeadWeights, type Manifest } from '@petal/model';
 import { loadInitialHead } from './continue-from.js';
-import { selectRows, type FeatureSet } from './features.js';
+import { extractFeatures, selectRows, type FeatureSet } from './features.js';
 import { trainHead, type TrainedHead } from './head-trainer.js';
 import { trainLinearHead } from './linear-head.js';
-import { calibrateOutOfScope, fitOutOfScope } from './out-of-scope-fit.js';
+import { calibrateOutOfScope, fitOutOfScope, fitOutlierTerm } from './out-of-scope-fit.js';
 import type { Hyperparameters } from './hyperparameters.js';
 import { draftManifest } from './manifest-draft.js';
 import { writeModel } from './model-output.js';
@@ -21,6 +31,13 @@ export interface TrainOptions {
   testDir?: string;
   /** Where the separate test set came from, for its split file. */
   testSource?: string;
+  /**
+   * Images of other things (none of the classes), searched recursively: the out-of-scope score learns
+   * to tell the training photos from them (see fitOutlierTerm). Without it the score is the distance alone.
+   */
+  negativesDir?: string;
+  /** Where the examples came from, for the manifest (an s3:// URI when they were downloaded). */
+  negativesSource?: string;
   /** A previous model (dir or model.tar.gz) whose head to continue from. */
   initialModel?: string;
   outDir: string;
@@ -96,11 +113,24 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const oodStarted = performance.now();
     // Fitted on the training photos as serving sees them, calibrated on the validation photos: the
     // test photos stay unseen until evaluation scores them.
-    const oodWeights = fitOutOfScope(selectRows(images.base, split.train.map((r) => r.row)), data.classes.length);
-    const { calibration: outOfScope } = calibrateOutOfScope(oodWeights, validationSet, 'validation', {
+    const trainPhotos = selectRows(images.base, split.train.map((r) => r.row));
+    let oodWeights = fitOutOfScope(trainPhotos, data.classes.length, extractor.featureWidths);
+    const examples = options.negativesDir ? await outlierExamples(options.negativesDir, extractor, spec, options.quiet) : undefined;
+    if (examples) {
+      const outlier = await fitOutlierTerm(trainPhotos, examples.features, validationSet, oodWeights, { l2: hp.l2, maxIterations: hp['max-iterations'] });
+      oodWeights = { ...oodWeights, outlier };
+      log(`out_of_scope_examples=${examples.features.count} skipped_examples=${examples.skipped}`);
+    }
+    const calibrated = calibrateOutOfScope(oodWeights, validationSet, 'validation', {
       unsure: hp['out-of-scope-tpr'],
       unknown: hp['out-of-scope-unknown-tpr'],
-    });
+    }).calibration;
+    const outOfScope = examples
+      ? {
+          ...calibrated,
+          outlierExamples: { source: options.negativesSource ?? options.negativesDir!, count: examples.features.count, fingerprint: examples.fingerprint },
+        }
+      : calibrated;
     const head = { ...trained.head, outOfScope: oodWeights };
     const oodMs = performance.now() - oodStarted;
     log(
@@ -219,4 +249,25 @@ async function fitHead(
   } finally {
     progress.stop();
   }
+}
+
+/** Features of the example images of other things, as serving sees them (no augmentation). */
+async function outlierExamples(
+  dir: string,
+  extractor: Parameters<typeof extractFeatures>[1],
+  spec: PreprocessSpec,
+  quiet?: boolean,
+): Promise<{ features: FeatureSet; fingerprint: string; skipped: number }> {
+  const images = await readOutOfScopeFolder(dir);
+  if (images.length === 0) throw new Error(`no images under ${dir} (the examples of other things for the out-of-scope score)`);
+  const { failed, rowOfView: _rows, ...features } = await extractFeatures(
+    images.map((image) => ({ bytes: image.bytes, classIndex: 0 })),
+    extractor,
+    spec,
+    'other things',
+    quiet,
+  );
+  if (features.count === 0) throw new Error(`none of the ${images.length} images under ${dir} could be decoded`);
+  const fingerprint = fingerprintFiles(images.map((image) => ({ id: image.id, sha256: fileDigest(image.bytes) })));
+  return { features, fingerprint, skipped: failed.length };
 }

@@ -21,6 +21,10 @@ export function packHeadWeights(head: HeadWeights): { bytes: Uint8Array; tensors
   if (head.outOfScope) {
     parts.push({ name: 'out_of_scope/centers', shape: [head.outOfScope.centers.length / head.inputDim, head.inputDim], data: head.outOfScope.centers });
     parts.push({ name: 'out_of_scope/weights', shape: [head.inputDim], data: head.outOfScope.weights });
+    if (head.outOfScope.outlier) {
+      parts.push({ name: 'out_of_scope/outlier_weights', shape: [head.inputDim], data: head.outOfScope.outlier.weights });
+      parts.push({ name: 'out_of_scope/outlier_bias', shape: [1], data: Float32Array.of(head.outOfScope.outlier.bias) });
+    }
   }
   const total = parts.reduce((n, p) => n + p.data.length, 0);
   const all = new Float32Array(total);
@@ -72,8 +76,17 @@ export function unpackHeadWeights(bytes: Uint8Array, manifest: Manifest): HeadWe
     ? { mean: take('normalization/mean', [inputDim]), std: take('normalization/std', [inputDim]) }
     : undefined;
   // A model without a calibration has no score: its weights (if any) would have no thresholds to meet.
+  // The learned outlier term is optional within a calibrated score (models trained without examples of
+  // other things have none).
+  const outlier = byName.has('out_of_scope/outlier_weights')
+    ? { weights: take('out_of_scope/outlier_weights', [inputDim]), bias: take('out_of_scope/outlier_bias', [1])[0]! }
+    : undefined;
   const outOfScope = manifest.outOfScope
-    ? { centers: take('out_of_scope/centers', [manifest.labels.length, inputDim]), weights: take('out_of_scope/weights', [inputDim]) }
+    ? {
+        centers: take('out_of_scope/centers', [manifest.labels.length, inputDim]),
+        weights: take('out_of_scope/weights', [inputDim]),
+        ...(outlier ? { outlier } : {}),
+      }
     : undefined;
   return {
     inputDim,

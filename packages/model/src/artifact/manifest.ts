@@ -52,6 +52,15 @@ const outOfScopeSchema = z.object({
     /** The share of those photos at or below each threshold (the true-positive rate aimed for). */
     truePositiveRate: z.object({ unsure: z.number().min(0).max(1), unknown: z.number().min(0).max(1) }),
   }),
+  /** The example images of other things the learned term was fitted against; absent: the distance alone. */
+  outlierExamples: z
+    .object({
+      source: z.string().min(1),
+      count: z.number().int().positive(),
+      /** The examples' names and contents, hashed as a data set's fingerprint is. */
+      fingerprint: z.string().min(1),
+    })
+    .optional(),
 });
 export type OutOfScopeCalibration = z.infer<typeof outOfScopeSchema>;
 

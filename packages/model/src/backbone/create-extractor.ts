@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { CONVERTER_PACKAGE, loadConverter } from './converter-plugin.js';
 import { locateBackbone } from './locate.js';
+import { featureWidthsOf } from './feature-widths.js';
 import { createOnnxFeatureExtractor } from './onnx-extractor.js';
 import { BackboneError, DEFAULT_BACKBONE, type BackboneSpec, type ExtractorOptions, type FeatureExtractor } from './spec.js';
 
@@ -26,7 +28,7 @@ export async function createFeatureExtractor(
         'install the backbone version the model was trained with, or retrain',
     );
   }
-  return createOnnxFeatureExtractor(
+  const extractor = await createOnnxFeatureExtractor(
     {
       model: prepared.onnxPath,
       backboneId: spec.id,
@@ -36,4 +38,6 @@ export async function createFeatureExtractor(
     },
     { intraOpThreads: opts.intraOpThreads, batchSize: opts.batchSize, streams: opts.streams },
   );
+  const featureWidths = featureWidthsOf(await readFile(prepared.onnxPath), extractor.featureDim);
+  return featureWidths ? Object.assign(extractor, { featureWidths: Object.freeze(featureWidths) }) : extractor;
 }

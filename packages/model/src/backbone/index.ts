@@ -38,5 +38,6 @@ export { CONVERTER_PACKAGE, type BackboneConverter } from './converter-plugin.js
 export { createServingSession, createTfjsServingSession, appendHead, PROBABILITIES_OUTPUT, ANSWER_OUTPUT } from './serving.js';
 export { applyHead, foldNormalization, validateHead } from './head.js';
 export { OUT_OF_SCOPE_METHOD, outOfScopeScores, validateOutOfScope } from './out-of-scope.js';
+export { featureWidthsOf } from './feature-widths.js';
 export { createOnnxFeatureExtractor, DEFAULT_INTRA_OP_THREADS } from './onnx-extractor.js';
 export { createLinearKernels, type LinearKernels } from './linear-kernels.js';

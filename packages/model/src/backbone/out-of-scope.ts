@@ -4,13 +4,21 @@
  * `outOfScopeScores` and by serving through the ONNX nodes `appendOutOfScope` adds to the fused graph;
  * a test holds the two to the same numbers.
  *
- *   score(x) = min over classes k of  Σ_d w_d · (√x_d − μ_kd)²
+ *   score(x) = max( min over classes k of Σ_d w_d · (√x_d − μ_kd)² ,  Σ_d v_d · √x_d + b )
  *
  * a class-conditional Mahalanobis distance with a shared diagonal covariance on square-rooted features
  * (pooled ReLU activations are skewed; the square root makes them closer to Gaussian). w_d is the inverse
- * within-class variance of feature d divided by its layer's median training distance, so each backbone
- * layer weighs about the same whatever its width. The measurements that chose this form over a full
- * (PCA) covariance and k-nearest-neighbour distance are in ml/training/README.md.
+ * within-class variance of feature d divided by its layer's width and the number of layers (the training
+ * job's fitOutOfScope, from the extractor's `featureWidths`), so each backbone layer weighs the same
+ * whatever its width. The measurements that chose this form over a full (PCA) covariance, k-nearest-
+ * neighbour distance and one weight for all layers are in ml/training/README.md.
+ *
+ * The second term is present when the model was trained with example images of other things
+ * (`--negatives`): a logistic regression telling the training photos from them, rescaled so that its
+ * median and 99th percentile on the validation photos match the distance's. The distance alone misses
+ * what sits near flowers in the backbone's feature space (animals, food, objects on a plain background);
+ * the learned term misses what no example resembled (noise, flat colours); the larger of the two misses
+ * less than either.
  */
 import type * as OnnxProtoModule from 'onnx-proto';
 import { onnx } from './onnx-proto.js';
@@ -24,6 +32,12 @@ export function validateOutOfScope(weights: OutOfScopeWeights, inputDim: number,
     throw new BackboneError(`out-of-scope centers have ${weights.centers.length} values, expected ${numClasses}×${inputDim}`);
   }
   for (const w of weights.weights) if (!(w >= 0) || !Number.isFinite(w)) throw new BackboneError('out-of-scope weights must be finite and non-negative');
+  if (weights.outlier) {
+    if (weights.outlier.weights.length !== inputDim) throw new BackboneError(`out-of-scope outlier weights have ${weights.outlier.weights.length} values for ${inputDim} features`);
+    if (!Number.isFinite(weights.outlier.bias) || weights.outlier.weights.some((v) => !Number.isFinite(v))) {
+      throw new BackboneError('out-of-scope outlier weights must be finite');
+    }
+  }
 }
 
 /** features (n × inputDim, pooled activations) → one score per row, in float64. */
@@ -42,6 +56,11 @@ export function outOfScopeScores(features: Float32Array, n: number, inputDim: nu
       }
       best = Math.min(best, sum);
     }
+    if (weights.outlier) {
+      let learned = weights.outlier.bias;
+      for (let d = 0; d < inputDim; d++) learned += weights.outlier.weights[d]! * root[d]!;
+      best = Math.max(best, learned);
+    }
     out[r] = best;
   }
   return out;
@@ -50,7 +69,8 @@ export function outOfScopeScores(features: Float32Array, n: number, inputDim: nu
 /**
  * Adds the score to a graph whose `features` value is [N, inputDim]: Sqrt(Relu(features)) − centers
  * broadcast to [N, K, D], scaled by √w, squared, summed by a MatMul with a ones column and reduced with
- * ReduceMin over the classes. Returns the name of the [N, 1] score value.
+ * ReduceMin over the classes; with an outlier term, Max with MatMul(√features, v) + b. Returns the name of
+ * the [N, 1] score value.
  */
 export function appendOutOfScope(
   features: string,
@@ -73,8 +93,18 @@ export function appendOutOfScope(
   const squared = add.node('Mul', [scaled, scaled], `${prefix}ood/squared`);
   const sums = add.node('MatMul', [squared, add.tensor('ood/ones', [inputDim, 1], new Float32Array(inputDim).fill(1))], `${prefix}ood/sums`);
   // [N, K, 1] → min over K → [N, 1]
-  return add.node('ReduceMin', [sums], `${prefix}ood/score`, [
+  const distance = add.node('ReduceMin', [sums], `${prefix}ood/${weights.outlier ? 'distance' : 'score'}`, [
     { name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [1] },
     { name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 },
   ]);
+  if (!weights.outlier) return distance;
+  const learned = add.node(
+    'Add',
+    [
+      add.node('MatMul', [root, add.tensor('ood/outlier_weights', [inputDim, 1], weights.outlier.weights)], `${prefix}ood/outlier_logit`),
+      add.tensor('ood/outlier_bias', [1], Float32Array.of(weights.outlier.bias)),
+    ],
+    `${prefix}ood/outlier`,
+  );
+  return add.node('Max', [distance, learned], `${prefix}ood/score`);
 }

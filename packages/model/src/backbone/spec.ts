@@ -69,6 +69,11 @@ export interface FeatureExtractor {
   readonly inputSize: number;
   readonly featureDim: number;
   readonly featureLayers: readonly string[];
+  /**
+   * Features per entry of `featureLayers` (they sum to featureDim), where the graph tells: prepared ONNX
+   * backbones. Absent for a user-supplied ONNX graph and the TF.js runtime, which then count as one layer.
+   */
+  readonly featureWidths?: readonly number[];
   readonly runtime: BackboneRuntime;
   /** `pixels`: N×S×S×3 NHWC floats in [0, 1]. Returns N×featureDim, row-major. */
   extract(pixels: Float32Array, n: number): Promise<Float32Array>;
@@ -109,6 +114,12 @@ export interface OutOfScopeWeights {
   centers: Float32Array;
   /** inputDim: the weight of each feature's squared deviation. */
   weights: Float32Array;
+  /**
+   * A linear score on the square-rooted features, learned against example images of other things
+   * (outlier exposure) and scaled into the distance's units; the score is the larger of the two. Absent
+   * when the model was trained without such examples: the distance alone.
+   */
+  outlier?: { weights: Float32Array; bias: number };
 }
 
 /** features → (x − mean) / std → dense layers (the last one softmax); optionally the out-of-scope score. */
