@@ -34,7 +34,7 @@ By default it trains, then evaluates the model on the photos it held out (as npm
 records the results with the model: manifest metrics, metrics.json, evaluation.json, report.html.
 
 Inside a SageMaker training container (argument "train", or /opt/ml/input/config present and no --data)
-it reads hyperparameters.json and the train/test/model channels and writes /opt/ml/model: the training
+it reads hyperparameters.json and the train/test/model/negatives channels and writes /opt/ml/model: the training
 step alone, evaluation being the pipeline's next step.`;
 
 async function main(argv: string[]): Promise<void> {
@@ -76,6 +76,7 @@ async function main(argv: string[]): Promise<void> {
         dataDir: channels.train,
         ...(channels.test ? { testDir: channels.test } : {}),
         ...(channels.model ? { initialModel: channels.model } : {}),
+        ...(channels.negatives ? { negativesDir: channels.negatives } : {}),
         outDir: paths.model,
         hyperparameters,
         archive: false,

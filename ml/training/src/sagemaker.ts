@@ -47,6 +47,8 @@ export interface Channels {
   test?: string;
   /** A previous model.tar.gz (or unpacked model) to continue training from. */
   model?: string;
+  /** Images of other things for the out-of-scope score (`--negatives` of a local run). */
+  negatives?: string;
 }
 
 export async function resolveChannels(paths: SageMakerPaths): Promise<Channels> {
@@ -60,7 +62,8 @@ export async function resolveChannels(paths: SageMakerPaths): Promise<Channels> 
     const archive = files.find((f) => f.endsWith('.tar.gz'));
     model = archive ? join(modelDir, archive) : files.includes('manifest.json') ? modelDir : undefined;
   }
-  return { train, ...(channel('test') ? { test: channel('test') } : {}), ...(model ? { model } : {}) };
+  const negatives = channel('negatives');
+  return { train, ...(channel('test') ? { test: channel('test') } : {}), ...(model ? { model } : {}), ...(negatives ? { negatives } : {}) };
 }
 
 export async function writeFailure(paths: SageMakerPaths, reason: string): Promise<void> {
