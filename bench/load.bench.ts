@@ -9,6 +9,7 @@
  * service logs warnings only, and all of them share this machine's cores with the load generator.
  */
 import autocannon, { type Result } from 'autocannon';
+import { readFileSync } from 'node:fs';
 import { MODEL_DIR, hasModelAt, startStack } from '@petal/stack';
 import { samplePhoto } from './sample-photo.js';
 import type { BenchCell, BenchSection } from './types.js';
@@ -113,6 +114,41 @@ async function sequentialMedians(targets: Target[], rounds = 300, warmup = 30): 
   );
 }
 
+/** CPU time (user + system, all threads) a process has used so far, in ms; undefined off Linux. */
+function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the parenthesised name: utime and stime are the 12th and 13th, in clock ticks (100/s).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU each service process spends per request of each path, one path at a time (sequential requests):
+ * unlike wall time on a shared machine, it does not depend on what else runs, so it says which tier
+ * costs what. Clock-tick resolution (10 ms) over `requests` requests.
+ */
+async function cpuPerRequest(targets: Target[], pids: Record<string, number | undefined>, requests = 150): Promise<Array<Record<string, BenchCell>>> {
+  const rows: Array<Record<string, BenchCell>> = [];
+  for (const target of targets) {
+    const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)]));
+    for (let i = 0; i < requests; i += 1) {
+      const res = await fetch(target.url, { method: 'POST', headers: target.headers, body: target.body as Uint8Array<ArrayBuffer> });
+      await res.arrayBuffer();
+    }
+    const row: Record<string, BenchCell> = { path: target.tier };
+    for (const [name, pid] of Object.entries(pids)) {
+      const [a, b] = [before[name], cpuMs(pid)];
+      row[`${name}_cpu_ms`] = a === undefined || b === undefined ? 'n/a' : Number(((b - a) / requests).toFixed(2));
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
 /** Time until a single request answers 200 again after an overload, polling every 100 ms. */
 async function recoveryMs(target: Target, limitMs = 30_000): Promise<number> {
   const t0 = performance.now();
@@ -150,6 +186,10 @@ export async function run(): Promise<BenchSection[]> {
     for (const target of targets) await hit(target, 4, 2);
 
     const sequential = await sequentialMedians(targets);
+    const cpuRows = await cpuPerRequest(
+      targets,
+      Object.fromEntries(Object.entries(stack.processes).map(([name, service]) => [name, service.child.pid])),
+    );
     const direct = sequential.endpoint!.median;
     const overheadRows = targets.map((t) => ({
       path: t.tier === 'endpoint' ? 'client → endpoint' : t.tier === 'was' ? 'client → WAS → endpoint' : 'client → web → WAS → endpoint',
@@ -179,6 +219,14 @@ export async function run(): Promise<BenchSection[]> {
         title: 'load: what each tier adds to one photo (sequential, interleaved)',
         rows: overheadRows,
         notes: ['300 rounds after 30 warm-up, one request per tier per round in turn, fetch (keep-alive) from this process; goal: web ≤ 1.3× direct.'],
+      },
+      {
+        title: 'load: CPU per request in each service process, by path (sequential)',
+        rows: cpuRows,
+        notes: [
+          '150 requests per path, one path at a time; user + system time of each whole process (all its threads) from /proc, 10 ms ticks.',
+          'What a tier adds in CPU does not depend on the machine being quiet; wall-time ratios above do.',
+        ],
       },
       {
         title: `load: req/s and latency per tier (autocannon, ${SECONDS} s per cell)`,
