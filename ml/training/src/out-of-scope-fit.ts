@@ -72,10 +72,8 @@ export function calibrateOutOfScope(
 ): { calibration: OutOfScopeCalibration; scores: Float64Array } {
   if (heldOut.count === 0) throw new Error('no held-out photos to calibrate the out-of-scope score on');
   const scores = outOfScopeScores(heldOut.features, heldOut.count, heldOut.dim, weights);
-  const sorted = Float64Array.from(scores).sort();
-  const at = (rate: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(rate * sorted.length) - 1))]!;
-  const unsure = at(targets.unsure);
-  const unknown = Math.max(unsure, at(targets.unknown));
+  const unsure = quantile(scores, targets.unsure);
+  const unknown = Math.max(unsure, quantile(scores, targets.unknown));
   const share = (t: number) => scores.filter((s) => s <= t).length / scores.length;
   return {
     calibration: {
@@ -149,6 +147,7 @@ export async function fitOutlierTerm(
   return { weights: Float32Array.from(v, (x) => x * scale), bias: (b - l50) * scale + d50 };
 }
 
+/** The smallest value with at least a share q of the values at or below it. */
 function quantile(values: Float64Array, q: number): number {
   const sorted = Float64Array.from(values).sort();
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
