@@ -1,4 +1,4 @@
-import type { ServedModel } from '@petal/contracts';
+import type { OutOfScopeCalibrationInfo, ServedModel } from '@petal/contracts';
 import type { LoadedModel } from '@petal/model';
 
 export type ModelLoader = (location: string) => Promise<LoadedModel>;
@@ -168,6 +168,20 @@ export class ModelHost {
   }
 }
 
+/**
+ * The calibration as the contract states it: the examples' source is where the training job read them,
+ * possibly an absolute path on the training machine, which a public answer must not carry.
+ */
+function publicCalibration(calibration: NonNullable<LoadedModel['outOfScope']>): OutOfScopeCalibrationInfo {
+  const { method, thresholds, calibration: heldOut, outlierExamples } = calibration;
+  return {
+    method,
+    thresholds,
+    calibration: heldOut,
+    ...(outlierExamples ? { outlierExamples: { count: outlierExamples.count, fingerprint: outlierExamples.fingerprint } } : {}),
+  };
+}
+
 function summarize(slot: Slot): ModelSummary {
   const { model } = slot;
   const metrics = (model.manifest as { metrics?: Record<string, unknown> } | undefined)?.metrics;
@@ -183,6 +197,6 @@ function summarize(slot: Slot): ModelSummary {
     loadedAt: slot.loadedAt.toISOString(),
     ...(numeric ? { metrics: numeric } : {}),
     // null, not absent: says out loud that this model has no calibration and answers probabilities alone.
-    outOfScope: model.outOfScope ?? null,
+    outOfScope: model.outOfScope ? publicCalibration(model.outOfScope) : null,
   };
 }

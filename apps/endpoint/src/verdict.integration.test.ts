@@ -60,9 +60,13 @@ describe.skipIf(Boolean(SKIP_REASON))('the verdict through the WAS, with the shi
   });
 
   it('lists the calibration in /models and returns each input’s score with the probabilities', async () => {
-    const models = parseContract(endpointModelsSchema, await (await fetch(`${stack.endpointUrl}/models`)).json(), '/models');
+    const raw = (await (await fetch(`${stack.endpointUrl}/models`)).json()) as { model: { outOfScope: Record<string, unknown> } };
+    const models = parseContract(endpointModelsSchema, raw, '/models');
     const calibration = models.model?.outOfScope;
     expect(calibration?.calibration.subset).toBe('validation');
+    // The shipped score learned from example images: how many and which, never where training read them.
+    expect(calibration?.outlierExamples).toEqual({ count: 611, fingerprint: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+    expect(raw.model.outOfScope).not.toHaveProperty('outlierExamples.source');
     expect(models.model?.labels).toEqual(['astilbe', 'bellflower', 'black_eyed_susan']);
     const res = await fetch(`${stack.endpointUrl}/invocations`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: await noise(200, 150) });
     const answer = parseContract(invocationAnswerSchema, await res.json(), 'the invocation answer');

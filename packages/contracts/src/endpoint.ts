@@ -25,6 +25,8 @@ export const outOfScopeCalibrationSchema = z.object({
     size: z.number().check(z.int(), z.positive()),
     truePositiveRate: z.object({ unsure: z.number().check(z.gte(0), z.lte(1)), unknown: z.number().check(z.gte(0), z.lte(1)) }),
   }),
+  /** Present when the score has a term learned against example images of other things: how many, which. */
+  outlierExamples: z.optional(z.object({ count: z.number().check(z.int(), z.positive()), fingerprint: z.string() })),
 });
 export type OutOfScopeCalibrationInfo = z.infer<typeof outOfScopeCalibrationSchema>;
 
