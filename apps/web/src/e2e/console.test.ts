@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { endpointModelsSchema, executionDetailSchema, startRunAnswerSchema } from '@petal/contracts';
 import { makeImageFolder, THREE_COLOURS } from '@petal/evaluation/testing';
+import { flowerPipeline } from '@petal/pipeline';
 import { freePort, hasModelAt } from '@petal/stack';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
@@ -42,7 +43,9 @@ describe.skipIf(SKIP !== '')('the MLOps console in a real browser', () => {
     await mkdir(SHOTS, { recursive: true });
     const [clientDir, storeDir, deployDir] = await Promise.all(['client', 'store', 'deployments'].map((n) => mkdtemp(join(tmpdir(), `petal-console-e2e-${n}-`))));
     temp.push(clientDir!, storeDir!, deployDir!);
-    data = await makeImageFolder(THREE_COLOURS, 8);
+    // 24 a class: with fewer, the two or three validation photos a class make the pipeline's in-scope
+    // flower-rate gate a coin toss.
+    data = await makeImageFolder(THREE_COLOURS, 24);
     temp.push(data);
     // Both builds, as `npm run build -w @petal/web` makes them: the classifier's, then the console's beside it.
     await build({ configFile: resolve(REPO_ROOT, 'apps/web/vite.config.ts'), logLevel: 'warn', build: { outDir: clientDir, emptyOutDir: true, sourcemap: false } });
@@ -161,7 +164,7 @@ describe.skipIf(SKIP !== '')('the MLOps console in a real browser', () => {
 
     // The graph: every step of the pipeline, drawn while the run goes on.
     const nodes = page.getByTestId('graph-node');
-    await expect.poll(() => nodes.count()).toBe(9);
+    await expect.poll(() => nodes.count()).toBe(flowerPipeline.steps.length);
     await expect.poll(() => page.locator('[data-testid="graph-node"][data-step="Train"]').getAttribute('data-status'), { timeout: 30_000 }).toMatch(/running|succeeded/);
     await shot(page, 'pipeline-running-en-1280.png');
 
@@ -262,7 +265,7 @@ describe.skipIf(SKIP !== '')('the MLOps console in a real browser', () => {
     for (const lang of ['en', 'ko'] as const) {
       for (const width of WIDTHS) {
         const { page, context } = await openConsole(lang, width, `#pipeline/${executionId}`);
-        await expect.poll(() => page.getByTestId('graph-node').count()).toBe(9);
+        await expect.poll(() => page.getByTestId('graph-node').count()).toBe(flowerPipeline.steps.length);
         expect(await page.locator('html').getAttribute('lang')).toBe(lang);
         await shot(page, `pipeline-${lang}-${width}.png`);
         overflows.push([`${lang} ${width} pipeline`, await overflowOf(page)]);
