@@ -11,7 +11,7 @@ import {
   type TestSplit,
 } from '@petal/evaluation';
 import type { PreprocessSpec } from '@petal/imaging';
-import { DEFAULT_BACKBONE, createFeatureExtractor, type BackboneSpec, type HeadWeights, type Manifest } from '@petal/model';
+import { DEFAULT_BACKBONE, createFeatureExtractor, type BackboneSpec, type FeatureExtractor, type HeadWeights, type Manifest } from '@petal/model';
 import { loadInitialHead } from './continue-from.js';
 import { extractFeatures, selectRows, type FeatureSet } from './features.js';
 import { trainHead, type TrainedHead } from './head-trainer.js';
@@ -254,7 +254,7 @@ async function fitHead(
 /** Features of the example images of other things, as serving sees them (no augmentation). */
 async function outlierExamples(
   dir: string,
-  extractor: Parameters<typeof extractFeatures>[1],
+  extractor: FeatureExtractor,
   spec: PreprocessSpec,
   quiet?: boolean,
 ): Promise<{ features: FeatureSet; fingerprint: string; skipped: number }> {
