@@ -48,7 +48,14 @@ export const CONSOLE_STEP_STATUSES = ['queued', 'running', 'succeeded', 'failed'
 export type ConsoleStepStatus = (typeof CONSOLE_STEP_STATUSES)[number];
 
 const registeredSchema = z.object({ group: z.string(), version: z.number().check(z.int()), approval: z.string() });
-const executionMetricsSchema = z.object({ accuracy: z.number(), macroF1: z.optional(z.number()), testSize: z.optional(z.number()) });
+const executionMetricsSchema = z.object({
+  accuracy: z.number(),
+  macroF1: z.optional(z.number()),
+  testSize: z.optional(z.number()),
+  /** The two out-of-scope numbers the pipeline's quality gate reads (absent in runs from before it did). */
+  inScopeFlowerRate: z.optional(z.number()),
+  outOfScopeDetectionRate: z.optional(z.number()),
+});
 
 /** One execution in the list. */
 export const executionSummarySchema = z.object({

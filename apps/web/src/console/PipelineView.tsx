@@ -226,6 +226,16 @@ function ExecutionPanel({ api, id, onClose, onStatus }: { api: ConsoleApi; id: s
             {t.pipeline.accuracy}: <strong>{formatPercentOf(e.metrics.accuracy, lang)}</strong>
           </span>
         )}
+        {e.metrics?.inScopeFlowerRate !== undefined && (
+          <span data-testid="in-scope-flower-rate">
+            {t.pipeline.inScopeFlowerRate}: <strong>{formatPercentOf(e.metrics.inScopeFlowerRate, lang)}</strong>
+          </span>
+        )}
+        {e.metrics?.outOfScopeDetectionRate !== undefined && (
+          <span data-testid="out-of-scope-detection">
+            {t.pipeline.outOfScopeDetection}: <strong>{formatPercentOf(e.metrics.outOfScopeDetectionRate, lang)}</strong>
+          </span>
+        )}
         {e.registered && <span>{t.pipeline.registered(e.registered.version, t.approval[e.registered.approval as keyof typeof t.approval] ?? e.registered.approval)}</span>}
         {detail.deployed && <span>{detail.deployed.message}</span>}
       </div>

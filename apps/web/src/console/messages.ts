@@ -35,6 +35,8 @@ export interface ConsoleMessages {
     parameters: string;
     registered: (version: number, approval: string) => string;
     accuracy: string;
+    inScopeFlowerRate: string;
+    outOfScopeDetection: string;
     attempt: (n: number) => string;
     cachedFrom: (id: string) => string;
   };
@@ -120,6 +122,8 @@ const en: ConsoleMessages = {
     parameters: 'Parameters',
     registered: (version, approval) => `Registered version ${version} (${approval})`,
     accuracy: 'Test accuracy',
+    inScopeFlowerRate: 'Flowers answered correctly',
+    outOfScopeDetection: 'Other things caught',
     attempt: (n) => `attempt ${n}`,
     cachedFrom: (id) => `reused from ${id}`,
   },
@@ -205,6 +209,8 @@ const ko: ConsoleMessages = {
     parameters: '파라미터',
     registered: (version, approval) => `버전 ${version} 등록됨(${approval})`,
     accuracy: '테스트 정확도',
+    inScopeFlowerRate: '꽃을 바르게 답한 비율',
+    outOfScopeDetection: '다른 사물을 가려낸 비율',
     attempt: (n) => `${n}번째 시도`,
     cachedFrom: (id) => `${id}의 결과 재사용`,
   },

@@ -175,6 +175,8 @@ describe.skipIf(SKIP !== '')('the MLOps console in a real browser', () => {
     expect(await statusOf('RegisterModel')).toBe('succeeded');
     expect(await statusOf('RejectedBelowThreshold')).toBe('skipped');
     expect(await statusOf('Deploy')).toBe('skipped'); // registered PendingManualApproval: a person decides
+    // The numbers the quality gate read, beside the accuracy.
+    for (const id of ['in-scope-flower-rate', 'out-of-scope-detection']) expect(await detail.getByTestId(id).textContent(), id).toMatch(/\d/);
     // Per-step timings in the table, and the list row with its parameters.
     expect(await page.locator('[data-testid="step-row"][data-step="Train"] .c-num').textContent()).toMatch(/\d/);
     const row = page.locator(`[data-testid="execution-row"][data-id="${executionId}"]`);
