@@ -12,6 +12,33 @@ export interface AugmentParams {
   /** Multiplier and offset applied to 8-bit values (contrast, brightness). */
   gain: number;
   bias: number;
+  /** The view shrunk to `scale` of the frame and centred on a plain canvas (a photo with wide borders). */
+  frame?: { scale: number; colour: [number, number, number] };
+}
+
+const CANVASES: ReadonlyArray<[number, number, number]> = [
+  [255, 255, 255],
+  [0, 0, 0],
+  [128, 128, 128],
+  [240, 235, 225],
+];
+
+/**
+ * A whole training photo, uncropped and unjittered, shrunk to 50–80% and centred on a white, black, grey
+ * or paper-coloured canvas. The out-of-scope score's learned term sees these as in scope, so it cannot
+ * call an image out of scope for a plain background alone (its examples of other things are cut-outs).
+ */
+export function drawFrameParams(rng: Rng): AugmentParams {
+  return {
+    left: 0,
+    top: 0,
+    width: 1,
+    height: 1,
+    flip: false,
+    gain: 1,
+    bias: 0,
+    frame: { scale: 0.5 + 0.3 * rng(), colour: CANVASES[Math.min(CANVASES.length - 1, Math.floor(rng() * CANVASES.length))]! },
+  };
 }
 
 /**
@@ -51,6 +78,21 @@ export async function augmentRgb(
     .extract({ left, top, width, height })
     .resize(size, size, { fit: 'fill' });
   if (params.flip) pipeline = pipeline.flop();
+  if (params.frame) {
+    const inner = Math.max(1, Math.round(params.frame.scale * size));
+    const before = Math.floor((size - inner) / 2);
+    const after = size - inner - before;
+    const [r, g, b] = params.frame.colour;
+    // Resized in its own pass: sharp applies extend before resize within one pipeline.
+    const shrunk = await pipeline.resize(inner, inner, { fit: 'fill' }).removeAlpha().raw().toBuffer();
+    pipeline = sharp(shrunk, { raw: { width: inner, height: inner, channels: 3 } }).extend({
+      top: before,
+      bottom: after,
+      left: before,
+      right: after,
+      background: { r, g, b },
+    });
+  }
   const out = await pipeline.linear(params.gain, params.bias).removeAlpha().raw().toBuffer();
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }

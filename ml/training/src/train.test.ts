@@ -99,7 +99,7 @@ describe('training job', () => {
     const first = await runJob(TRAIN_CLI, args(join(root, 'a')));
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^out_of_scope_examples=18 skipped_examples=0$/m);
+    expect(first.stdout).toMatch(/^out_of_scope_examples=18 skipped_examples=0 framed_views=\d+$/m);
     expect((await runJob(TRAIN_CLI, args(join(root, 'b')))).code).toBe(0);
     expect(await readFile(join(root, 'b', 'head.bin'))).toEqual(await readFile(join(root, 'a', 'head.bin')));
 

@@ -13,7 +13,7 @@ import {
 import type { PreprocessSpec } from '@petal/imaging';
 import { DEFAULT_BACKBONE, createFeatureExtractor, type BackboneSpec, type FeatureExtractor, type HeadWeights, type Manifest } from '@petal/model';
 import { loadInitialHead } from './continue-from.js';
-import { extractFeatures, selectRows, type FeatureSet } from './features.js';
+import { concatFeatureSets, extractFeatures, selectRows, type FeatureSet } from './features.js';
 import { trainHead, type TrainedHead } from './head-trainer.js';
 import { trainLinearHead } from './linear-head.js';
 import { calibrateOutOfScope, fitOutOfScope, fitOutlierTerm } from './out-of-scope-fit.js';
@@ -21,7 +21,7 @@ import type { Hyperparameters } from './hyperparameters.js';
 import { draftManifest } from './manifest-draft.js';
 import { writeModel } from './model-output.js';
 import { createRng } from '@petal/model/rng';
-import { extractReadable, holdOut, trainingViews } from './training-set.js';
+import { extractReadable, framedViews, holdOut, trainingViews } from './training-set.js';
 
 export interface TrainOptions {
   dataDir: string;
@@ -117,9 +117,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let oodWeights = fitOutOfScope(trainPhotos, data.classes.length, extractor.featureWidths);
     const examples = options.negativesDir ? await outlierExamples(options.negativesDir, extractor, spec, options.quiet) : undefined;
     if (examples) {
-      const outlier = await fitOutlierTerm(trainPhotos, examples.features, validationSet, oodWeights, { l2: hp.l2, maxIterations: hp['max-iterations'] });
+      // Drawn after the head's augmentations, from the same sequence: the head does not change.
+      const framed = await framedViews(split.train, rng, extractor, spec, options.quiet);
+      const inScope = concatFeatureSets(trainPhotos, framed);
+      const outlier = await fitOutlierTerm(inScope, examples.features, validationSet, oodWeights, { l2: hp.l2, maxIterations: hp['max-iterations'] });
       oodWeights = { ...oodWeights, outlier };
-      log(`out_of_scope_examples=${examples.features.count} skipped_examples=${examples.skipped}`);
+      log(`out_of_scope_examples=${examples.features.count} skipped_examples=${examples.skipped} framed_views=${framed.count}`);
     }
     const calibrated = calibrateOutOfScope(oodWeights, validationSet, 'validation', {
       unsure: hp['out-of-scope-tpr'],
