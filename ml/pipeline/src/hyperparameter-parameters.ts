@@ -31,6 +31,7 @@ const DESCRIPTIONS: Record<PipelineHyperparameter, string> = {
   'out-of-scope-tpr': 'share of validation photos kept at or below the out-of-scope score\'s unsure threshold',
   'out-of-scope-unknown-tpr': 'share of validation photos kept at or below the out-of-scope score\'s unknown threshold',
   'feature-layers': 'comma-separated backbone layers whose pooled activations are the features',
+  negatives: 'images of other things the out-of-scope score learns against (an s3:// prefix, or a directory locally); empty: the distance alone',
   'model-name': 'the model name written in the manifest',
 };
 

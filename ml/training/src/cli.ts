@@ -19,9 +19,6 @@ const USAGE = `usage: npm run train -- --data <dir | s3://bucket/prefix> --out <
   --data <dir|s3://…>     training images, one sub-folder per class
   --test-data <dir|s3://…> a separate test set (default: a stratified share of --data)
   --out <dir>             where the model directory (and model.tar.gz) is written
-  --negatives <dir|s3://…> images of other things (none of the classes, searched recursively): the
-                          out-of-scope score learns to tell the photos from them (outlier exposure);
-                          without it the score is the distance to the training photos alone
   --initial-model <path>  continue from a previous model (directory or model.tar.gz)
   --train-only            the training step alone, as a pipeline runs it: the model without metrics,
                           its test-split.json and training-history.json; score it later with
@@ -29,6 +26,10 @@ const USAGE = `usage: npm run train -- --data <dir | s3://bucket/prefix> --out <
   --runtime onnx|tfjs     backbone runtime for feature extraction (default onnx)
   --quiet                 no progress bars
 ${HYPERPARAMETER_NAMES.map((n) => `  --${n} <value>`).join('\n')}
+
+--negatives <dir|s3://…> names images of other things (none of the classes, searched recursively): the
+out-of-scope score learns to tell the photos from them (outlier exposure); without it the score is the
+distance to the training photos alone. \`npm run negatives\` fetches the shipped model's examples.
 
 By default it trains, then evaluates the model on the photos it held out (as npm run evaluate does) and
 records the results with the model: manifest metrics, metrics.json, evaluation.json, report.html.
@@ -45,7 +46,6 @@ async function main(argv: string[]): Promise<void> {
     options: {
       data: { type: 'string' },
       'test-data': { type: 'string' },
-      negatives: { type: 'string' },
       out: { type: 'string' },
       'initial-model': { type: 'string' },
       'train-only': { type: 'boolean' },
@@ -66,6 +66,16 @@ async function main(argv: string[]): Promise<void> {
   );
   const command = `npm run train -- ${argv.join(' ')}`.trim();
 
+  // s3:// locations are downloaded to temporary folders, removed when the job ends.
+  const downloaded: string[] = [];
+  const local = async (location: string) => {
+    if (!location.startsWith('s3://')) return resolve(location);
+    process.stderr.write(`downloading ${location} …\n`);
+    const dir = await downloadS3Prefix(location);
+    downloaded.push(dir);
+    return dir;
+  };
+
   const sagemaker = positionals[0] === 'train' || (!values.data && isSageMakerTraining());
   if (sagemaker) {
     const paths = sagemakerPaths();
@@ -76,7 +86,11 @@ async function main(argv: string[]): Promise<void> {
         dataDir: channels.train,
         ...(channels.test ? { testDir: channels.test } : {}),
         ...(channels.model ? { initialModel: channels.model } : {}),
-        ...(channels.negatives ? { negativesDir: channels.negatives } : {}),
+        ...(channels.negatives
+          ? { negativesDir: channels.negatives }
+          : hyperparameters.negatives
+            ? { negativesDir: await local(hyperparameters.negatives), negativesSource: hyperparameters.negatives }
+            : {}),
         outDir: paths.model,
         hyperparameters,
         archive: false,
@@ -87,6 +101,8 @@ async function main(argv: string[]): Promise<void> {
     } catch (err) {
       await writeFailure(paths, (err as Error).message);
       throw err;
+    } finally {
+      for (const dir of downloaded) await rm(dir, { recursive: true, force: true });
     }
     return;
   }
@@ -94,21 +110,13 @@ async function main(argv: string[]): Promise<void> {
   if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
   if (!values.data || !values.out) throw new UsageError('--data and --out are required');
   const hyperparameters = parseHyperparameters(cliHyperparameters);
-  const downloaded: string[] = [];
-  const local = async (location: string) => {
-    if (!location.startsWith('s3://')) return resolve(location);
-    process.stderr.write(`downloading ${location} …\n`);
-    const dir = await downloadS3Prefix(location);
-    downloaded.push(dir);
-    return dir;
-  };
   try {
     const job = values['train-only'] ? train : trainAndEvaluate;
     await job({
       dataDir: await local(values.data),
       source: values.data,
       ...(values['test-data'] ? { testDir: await local(values['test-data']), testSource: values['test-data'] } : {}),
-      ...(values.negatives ? { negativesDir: await local(values.negatives), negativesSource: values.negatives } : {}),
+      ...(hyperparameters.negatives ? { negativesDir: await local(hyperparameters.negatives), negativesSource: hyperparameters.negatives } : {}),
       ...(values['initial-model'] ? { initialModel: resolve(values['initial-model']) } : {}),
       outDir: resolve(values.out),
       hyperparameters,

@@ -54,6 +54,13 @@ export const hyperparametersSchema = z.object({
     .default(DEFAULT_FEATURE_LAYERS.join(','))
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(z.string()).min(1)),
+  /**
+   * Images of other things (none of the classes, searched recursively) the out-of-scope score learns
+   * against: a directory, or an s3:// prefix the job downloads. Empty: the score is the distance to the
+   * training photos alone. A setting like the others so a pipeline can pass it; `npm run negatives`
+   * fetches the shipped model's examples.
+   */
+  negatives: z.string().default(''),
   'model-name': z.string().min(1).default('flower-classifier'),
   'model-version': z.string().min(1).optional(),
 });

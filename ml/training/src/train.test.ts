@@ -216,6 +216,13 @@ describe('training job', () => {
     expect(second.code).toBe(0);
     expect((await readArtifact(join(root, 'model'))).manifest.training.continuedFrom).toEqual({ name: 'flower-classifier', version: 'prev' });
 
+    // Examples of other things: the `negatives` channel (a pipeline passes an s3:// prefix as the
+    // hyperparameter instead, which the job downloads; not reachable here).
+    await makeImageFolder({ yellow: [230, 210, 40], grey: [128, 128, 128] }, 4, { root: join(root, 'input/data/negatives') });
+    const third = await runJob(TRAIN_CLI, ['train', '--quiet'], { PETAL_SAGEMAKER_ROOT: root });
+    expect(third.code).toBe(0);
+    expect((await readArtifact(join(root, 'model'))).manifest.outOfScope?.outlierExamples).toMatchObject({ count: 8, source: join(root, 'input/data/negatives') });
+
     // A bad hyperparameter fails the job with the reason in /opt/ml/output/failure.
     await writeFile(join(root, 'input/config/hyperparameters.json'), JSON.stringify({ epochs: 'lots' }));
     const failed = await runJob(TRAIN_CLI, ['train'], { PETAL_SAGEMAKER_ROOT: root });
