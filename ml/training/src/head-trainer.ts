@@ -97,13 +97,7 @@ export async function trainHead(train: FeatureSet, validation: FeatureSet, optio
     }
     const trainEval = evaluate(trainProbeX, trainProbeLabels, options.numClasses, forward, loss);
     const valEval = evaluate(valX, validation.labels, options.numClasses, forward, loss);
-    const metrics: EpochMetrics = {
-      epoch,
-      trainLoss: trainEval.loss,
-      trainAccuracy: trainEval.accuracy,
-      validationLoss: valEval.loss,
-      validationAccuracy: valEval.accuracy,
-    };
+    const metrics = epochMetrics(epoch, trainEval, valEval);
     history.push(metrics);
     options.onEpoch?.(metrics);
     if (!best || valEval.accuracy > best.accuracy || (valEval.accuracy === best.accuracy && valEval.loss < best.loss)) {
@@ -146,6 +140,15 @@ function evaluate(
     for (let i = 0; i < labels.length; i++) if (predicted[i] === labels[i]) correct++;
     return { loss, accuracy: correct / labels.length };
   });
+}
+
+/** One epoch's record, as both head trainers report it (training-history.json, metric log lines). */
+export function epochMetrics(
+  epoch: number,
+  train: { loss: number; accuracy: number },
+  validation: { loss: number; accuracy: number },
+): EpochMetrics {
+  return { epoch, trainLoss: train.loss, trainAccuracy: train.accuracy, validationLoss: validation.loss, validationAccuracy: validation.accuracy };
 }
 
 export function standardization(set: FeatureSet): { mean: Float32Array; std: Float32Array } {

@@ -1,7 +1,7 @@
 import type { EpochMetrics } from '@petal/evaluation';
 import { createLinearKernels, type HeadWeights } from '@petal/model';
 import type { FeatureSet } from './features.js';
-import { normalize, standardization, type TrainedHead } from './head-trainer.js';
+import { epochMetrics, normalize, standardization, type TrainedHead } from './head-trainer.js';
 import { fitSoftmax, scoreRows, type SoftmaxWeights } from './softmax-regression.js';
 
 export interface LinearHeadOptions {
@@ -42,13 +42,7 @@ export async function trainLinearHead(train: FeatureSet, validation: FeatureSet,
         // Train loss and accuracy over every view come with the objective's own pass, at no extra cost.
         onIteration: (iteration, weights, _objective, trainEval) => {
           const valEval = lossAndAccuracy(scoreRows(valX, validation.count, dim, weights, k), validation.labels, k);
-          const metrics: EpochMetrics = {
-            epoch: iteration,
-            trainLoss: trainEval.loss,
-            trainAccuracy: trainEval.accuracy,
-            validationLoss: valEval.loss,
-            validationAccuracy: valEval.accuracy,
-          };
+          const metrics = epochMetrics(iteration, trainEval, valEval);
           history.push(metrics);
           options.onEpoch?.(metrics);
           // With no validation rows (NaN), the last iterate is kept.
