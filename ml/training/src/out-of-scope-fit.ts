@@ -1,5 +1,5 @@
 import { OUT_OF_SCOPE_METHOD, createLinearKernels, outOfScopeScores, type OutOfScopeCalibration, type OutOfScopeWeights } from '@petal/model';
-import type { FeatureSet } from './features.js';
+import { concatFeatureSets, type FeatureSet } from './features.js';
 import { normalize, standardization } from './head-trainer.js';
 import { fitSoftmax, type SoftmaxWeights } from './softmax-regression.js';
 
@@ -22,7 +22,7 @@ export function fitOutOfScope(train: FeatureSet, numClasses: number, layerWidths
   }
   const sums = new Float64Array(numClasses * dim);
   const counts = new Float64Array(numClasses);
-  const root = (r: number, d: number) => Math.sqrt(Math.max(0, train.features[r * dim + d]!));
+  const root = (r: number, d: number) => rootOf(train.features[r * dim + d]!);
   for (let r = 0; r < count; r++) {
     const c = train.labels[r]!;
     counts[c]!++;
@@ -109,12 +109,9 @@ export async function fitOutlierTerm(
   const { dim } = inScope;
   if (examples.count === 0) throw new Error('no example images of other things to fit the out-of-scope score against');
   if (validation.count < 2) throw new Error('the out-of-scope score needs validation photos to scale its learned term');
-  const count = inScope.count + examples.count;
-  const roots = new Float32Array(count * dim);
-  inScope.features.forEach((v, i) => (roots[i] = Math.sqrt(Math.max(0, v))));
-  examples.features.forEach((v, i) => (roots[inScope.count * dim + i] = Math.sqrt(Math.max(0, v))));
-  const labels = new Int32Array(count).fill(1, inScope.count);
-  const set: FeatureSet = { features: roots, labels, dim, count };
+  const joined = concatFeatureSets(inScope, examples);
+  const labels = new Int32Array(joined.count).fill(1, inScope.count);
+  const set: FeatureSet = { ...joined, features: joined.features.map(rootOf), labels };
   const z = standardization(set);
   const kernels = await createLinearKernels(dim, 2);
   let fitted: SoftmaxWeights;
@@ -133,9 +130,10 @@ export async function fitOutlierTerm(
     b -= v[d]! * z.mean[d]!;
   }
   const distances = outOfScopeScores(validation.features, validation.count, dim, { centers: distance.centers, weights: distance.weights });
+  const validationRoots = Float64Array.from(validation.features, rootOf);
   const logits = Float64Array.from({ length: validation.count }, (_, r) => {
     let s = b;
-    for (let d = 0; d < dim; d++) s += v[d]! * Math.sqrt(Math.max(0, validation.features[r * dim + d]!));
+    for (let d = 0; d < dim; d++) s += v[d]! * validationRoots[r * dim + d]!;
     return s;
   });
   const [d50, d99] = [quantile(distances, 0.5), quantile(distances, 0.99)];
@@ -145,6 +143,11 @@ export async function fitOutlierTerm(
     throw new Error('the learned out-of-scope term does not vary over the validation photos; check the example images');
   }
   return { weights: Float32Array.from(v, (x) => x * scale), bias: (b - l50) * scale + d50 };
+}
+
+/** The score works on square-rooted features (pooled ReLU activations; negatives cannot occur but are clamped). */
+function rootOf(v: number): number {
+  return Math.sqrt(Math.max(0, v));
 }
 
 /** The smallest value with at least a share q of the values at or below it. */

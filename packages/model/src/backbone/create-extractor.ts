@@ -28,9 +28,11 @@ export async function createFeatureExtractor(
         'install the backbone version the model was trained with, or retrain',
     );
   }
+  // Read once: the session loads these bytes and the layer widths come from the same graph.
+  const graph = new Uint8Array(await readFile(prepared.onnxPath));
   const extractor = await createOnnxFeatureExtractor(
     {
-      model: prepared.onnxPath,
+      model: graph,
       backboneId: spec.id,
       fingerprint: prepared.fingerprint,
       inputSize: spec.inputSize,
@@ -38,6 +40,6 @@ export async function createFeatureExtractor(
     },
     { intraOpThreads: opts.intraOpThreads, batchSize: opts.batchSize, streams: opts.streams },
   );
-  const featureWidths = featureWidthsOf(await readFile(prepared.onnxPath), extractor.featureDim);
+  const featureWidths = featureWidthsOf(graph, extractor.featureDim);
   return featureWidths ? Object.assign(extractor, { featureWidths: Object.freeze(featureWidths) }) : extractor;
 }
