@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { buildQueryString } from '@smithy/core/protocols';
 
 /** The parts of the SDK's HttpRequest (after serialization and SigV4 signing) that go on the wire. */
 export interface SdkHttpRequest {
@@ -35,20 +36,6 @@ export interface EndpointHttpHandlerOptions {
   /** How long a new connection may take to open; failing that is a TimeoutError (the SDK's name for it). */
   connectTimeoutMs: number;
   maxSockets: number;
-}
-
-/** RFC 3986 query encoding as the SDK's buildQueryString does it (encodeURIComponent, plus !'()*). */
-const escape = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-
-function queryString(query: SdkHttpRequest['query']): string {
-  if (!query) return '';
-  const parts: string[] = [];
-  for (const key of Object.keys(query).sort()) {
-    const value = query[key];
-    if (value === null || value === undefined) parts.push(escape(key));
-    else for (const v of Array.isArray(value) ? value : [value]) parts.push(`${escape(key)}=${escape(v)}`);
-  }
-  return parts.length > 0 ? `?${parts.join('&')}` : '';
 }
 
 function flatHeaders(raw: IncomingHttpHeaders): Record<string, string> {
@@ -103,6 +90,8 @@ export class EndpointHttpHandler {
         clearTimeout(deadline);
         resolve({ response });
       }
+      // The SDK's own encoding (RFC 3986, sorted keys), as its NodeHttpHandler builds the path.
+      const query = request.query ? buildQueryString(request.query) : '';
       // IPv6 literals arrive bracketed from the endpoint URL; node:http wants them bare.
       const host = request.hostname.startsWith('[') ? request.hostname.slice(1, -1) : request.hostname;
       const req = (ssl ? httpsRequest : httpRequest)(
@@ -110,7 +99,7 @@ export class EndpointHttpHandler {
           host,
           port: request.port,
           method: request.method,
-          path: request.path + queryString(request.query),
+          path: query ? `${request.path}?${query}` : request.path,
           headers: request.headers,
           agent: ssl ? this.httpsAgent : this.httpAgent,
           ...(abortSignal ? { signal: abortSignal } : {}),
