@@ -63,6 +63,12 @@ describe('admin route without ADMIN_TOKEN', () => {
     expect(() => loadEndpointConfig({ ADMIN_TOKEN: 'short' })).toThrow(/16 characters/);
     expect(loadEndpointConfig({ ADMIN_TOKEN: 'a-long-enough-admin-token' }).adminToken).toBe('a-long-enough-admin-token');
   });
+
+  it('spins ONNX Runtime threads within a call unless INFERENCE_SPINNING=0', () => {
+    expect(loadEndpointConfig({}).inferenceSpinning).toBe(true);
+    expect(loadEndpointConfig({ INFERENCE_SPINNING: '0' }).inferenceSpinning).toBe(false);
+    expect(() => loadEndpointConfig({ INFERENCE_SPINNING: 'yes' })).toThrow(/INFERENCE_SPINNING/);
+  });
 });
 
 describe('public answers carry no filesystem paths or raw error texts', () => {

@@ -149,6 +149,7 @@ function defaultLoader(config: EndpointConfig): ModelLoader {
   return async (location) => {
     const model = await loadModel(location, {
       ...(config.inferenceThreads ? { intraOpThreads: config.inferenceThreads } : {}),
+      ...(config.inferenceSpinning ? { spinning: true } : {}),
       ...(config.maxInputPixels ? { maxPixels: config.maxInputPixels } : {}),
     });
     // The registered identity applies to the configured model only; a swapped-in artifact names itself.

@@ -30,6 +30,21 @@ describe.skipIf(!hasModel)('loadModel with the shipped model', () => {
     await expect(model.classifyPixels(new Float32Array(10), 1)).rejects.toThrow(RangeError);
   });
 
+  it('gives the same answers with spin-waiting runtime threads (the endpoint default)', async () => {
+    const spinning = await loadModel(modelDir, { spinning: true });
+    try {
+      const photos = (await readdir(join(dataDir, 'astilbe'))).filter((f) => f.endsWith('.jpg')).slice(0, 3);
+      const images = await Promise.all(photos.map((f) => readFile(join(dataDir, 'astilbe', f))));
+      const [plain, spun] = [await model.classifyBatch(images), await spinning.classifyBatch(images)];
+      spun.forEach((r, i) => {
+        expect(r.probabilities).toEqual(plain[i]!.probabilities);
+        expect(r.outOfScope?.score).toBe(plain[i]!.outOfScope?.score);
+      });
+    } finally {
+      await spinning.dispose();
+    }
+  }, 60_000);
+
   it.skipIf(!existsSync(dataDir))('names photos of each class', async () => {
     for (const key of model.labels) {
       const files = (await readdir(join(dataDir, key))).sort().slice(-8);

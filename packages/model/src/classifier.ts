@@ -14,6 +14,8 @@ export interface LoadModelOptions {
   backbone?: BackboneSpec;
   /** ONNX Runtime intra-op threads for the serving session. */
   intraOpThreads?: number;
+  /** ONNX Runtime spin-waiting within a run (see backbone/onnx-extractor.ts). */
+  spinning?: boolean;
   cacheDir?: string;
   /** Pixel limit for decoded images (decompression-bomb guard). */
   maxPixels?: number;
@@ -63,6 +65,7 @@ export async function loadModel(location: string, options: LoadModelOptions = {}
   }
   const session = await createServingSession(spec, head, {
     intraOpThreads: options.intraOpThreads,
+    spinning: options.spinning,
     cacheDir: options.cacheDir,
     prepared,
   });

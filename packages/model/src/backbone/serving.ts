@@ -95,7 +95,7 @@ export async function createServingSession(
   if (opts.runtime === 'tfjs') return createTfjsServingSession(spec, head, opts);
   const prepared = opts.prepared ?? (await locateBackbone(spec, { cacheDir: opts.cacheDir, fingerprint: opts.fingerprint }));
   const fused = appendHead(await readFile(prepared.onnxPath), head, prepared.featureDim);
-  const session = await createOrtSession(fused, { intraOpThreads: opts.intraOpThreads });
+  const session = await createOrtSession(fused, { intraOpThreads: opts.intraOpThreads, spinning: opts.spinning });
   const inputName = session.inputNames[0]!;
   const size = spec.inputSize;
   const numClasses = numClassesOf(head);

@@ -84,6 +84,8 @@ export interface ExtractorOptions {
   runtime?: BackboneRuntime;
   /** ONNX Runtime intra-op threads (see onnx-extractor.ts for the measured default). */
   intraOpThreads?: number;
+  /** ONNX Runtime: spin-wait inside a run instead of sleeping between operators (see onnx-extractor.ts). */
+  spinning?: boolean;
   /** Where generated ONNX files live (default: `PETAL_CACHE_DIR`, else `<repo>/.cache/petal`). */
   cacheDir?: string;
   /**
