@@ -83,6 +83,9 @@ const JPEG_SOF = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 
 /**
  * Width and height from a JPEG's frame header or a PNG's IHDR, the same numbers libvips reads; undefined
  * when the header is not where it should be (libvips is asked then, and says what is wrong).
+ * Not `image-size` (2.0.2): it reads through `new DataView(bytes.buffer, offset)` without the view's
+ * length, so for a cut-short upload that sits in Node's shared buffer pool it reads the bytes after the
+ * upload and reports a size the file does not have (decode.test.ts's cut-short PNG case caught it).
  */
 export function headerDimensions(bytes: Buffer, format: ImageFormat): { width: number; height: number } | undefined {
   if (format === 'png') {
