@@ -39,8 +39,8 @@ const schema = z.object({
   /**
    * ONNX Runtime's threads spin-wait between the operators of one model call (1) or sleep (0). They stop
    * spinning when the call returns either way. On the 2-core dev VM spinning took the sequential median
-   * from 11.8 to 10.2 ms (`npm run bench -- peer`, one run), as waking a sleeping thread costs ~100 µs
-   * about a hundred times per pass, at about the same req/s under load.
+   * from 11.8 to 10.2 ms (`npm run bench -- peer`, one run), as waking a sleeping thread costs tens of
+   * microseconds here, about a hundred times per pass, at about the same req/s under load.
    */
   INFERENCE_SPINNING: z.enum(['0', '1']).default('1'),
   // Long enough that guessing is hopeless; the same floor as the console's admin token.

@@ -38,7 +38,7 @@ export async function createFeatureExtractor(
       inputSize: spec.inputSize,
       featureLayers: spec.featureLayers,
     },
-    { intraOpThreads: opts.intraOpThreads, batchSize: opts.batchSize, streams: opts.streams },
+    { intraOpThreads: opts.intraOpThreads, spinning: opts.spinning, batchSize: opts.batchSize, streams: opts.streams },
   );
   const featureWidths = featureWidthsOf(graph, extractor.featureDim);
   return featureWidths ? Object.assign(extractor, { featureWidths: Object.freeze(featureWidths) }) : extractor;
