@@ -25,27 +25,30 @@ const DATASET_FINGERPRINT_PATH = EVALUATION_JSON_PATHS.datasetFingerprint;
  * starts (`pipeline start`, the local executor) — the same condition then runs on SageMaker and
  * locally. `deployed-accuracy` is filled from the registry at start (0 when nothing is deployed).
  */
+/** The gates' rates and accuracies are shares. */
+const shareCheck: ParameterDef['check'] = (v) => (Number(v) >= 0 && Number(v) <= 1 ? undefined : 'must be between 0 and 1');
+
 const gateParameters: ParameterDef[] = [
   {
     name: 'accuracy-threshold',
     type: 'Float',
     default: 0.9,
     description: 'the lowest test accuracy a model may have to be registered',
-    check: (v) => (Number(v) >= 0 && Number(v) <= 1 ? undefined : 'must be between 0 and 1'),
+    check: shareCheck,
   },
   {
     name: 'max-regression',
     type: 'Float',
     default: 0.01,
     description: 'how far below the deployed model’s accuracy a new model may be',
-    check: (v) => (Number(v) >= 0 && Number(v) <= 1 ? undefined : 'must be between 0 and 1'),
+    check: shareCheck,
   },
   {
     name: 'deployed-accuracy',
     type: 'Float',
     description: 'the test accuracy of the version now deployed, filled from the registry at start; 0 = nothing deployed',
     fromContext: (context) => context.deployedAccuracy,
-    check: (v) => (Number(v) >= 0 && Number(v) <= 1 ? undefined : 'must be between 0 and 1'),
+    check: shareCheck,
   },
   {
     name: 'regression-floor',
@@ -61,14 +64,14 @@ const gateParameters: ParameterDef[] = [
     type: 'Float',
     default: 0.9,
     description: 'the lowest share of in-scope test photos a model may answer flower, and correctly, to be registered',
-    check: (v) => (Number(v) >= 0 && Number(v) <= 1 ? undefined : 'must be between 0 and 1'),
+    check: shareCheck,
   },
   {
     name: 'min-out-of-scope-detection',
     type: 'Float',
     default: 0.9,
     description: 'the lowest share of out-of-scope images (the generated set) a model may answer unknown or unsure, to be registered',
-    check: (v) => (Number(v) >= 0 && Number(v) <= 1 ? undefined : 'must be between 0 and 1'),
+    check: shareCheck,
   },
 ];
 
