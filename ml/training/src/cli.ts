@@ -75,6 +75,8 @@ async function main(argv: string[]): Promise<void> {
     downloaded.push(dir);
     return dir;
   };
+  // The examples of other things, from the negatives setting (a folder or an s3:// prefix; empty: none).
+  const negativesFrom = async (location: string) => (location ? { negativesDir: await local(location), negativesSource: location } : {});
 
   const sagemaker = positionals[0] === 'train' || (!values.data && isSageMakerTraining());
   if (sagemaker) {
@@ -86,11 +88,7 @@ async function main(argv: string[]): Promise<void> {
         dataDir: channels.train,
         ...(channels.test ? { testDir: channels.test } : {}),
         ...(channels.model ? { initialModel: channels.model } : {}),
-        ...(channels.negatives
-          ? { negativesDir: channels.negatives }
-          : hyperparameters.negatives
-            ? { negativesDir: await local(hyperparameters.negatives), negativesSource: hyperparameters.negatives }
-            : {}),
+        ...(channels.negatives ? { negativesDir: channels.negatives } : await negativesFrom(hyperparameters.negatives)),
         outDir: paths.model,
         hyperparameters,
         archive: false,
@@ -116,7 +114,7 @@ async function main(argv: string[]): Promise<void> {
       dataDir: await local(values.data),
       source: values.data,
       ...(values['test-data'] ? { testDir: await local(values['test-data']), testSource: values['test-data'] } : {}),
-      ...(hyperparameters.negatives ? { negativesDir: await local(hyperparameters.negatives), negativesSource: hyperparameters.negatives } : {}),
+      ...(await negativesFrom(hyperparameters.negatives)),
       ...(values['initial-model'] ? { initialModel: resolve(values['initial-model']) } : {}),
       outDir: resolve(values.out),
       hyperparameters,
