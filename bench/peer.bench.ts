@@ -5,6 +5,11 @@
  * batched ONNX Runtime on both cores plus one decode per image, measured in this process (no HTTP), as
  * 1 / (decode s/img + inference s/img).
  *
+ * Two photos, each measured in full: the data set's 256×256 bellflower (the yardstick the issue set) and
+ * a 1024×768 JPEG, the size the web app uploads a phone photo at. Decoders differ most between the two:
+ * a small JPEG is mostly per-call cost, a large one mostly pixels. PEER_PHOTOS=dataset (or upload)
+ * measures one.
+ *
  * The Python side needs python3 with fastapi, uvicorn, onnxruntime, pillow and numpy. Without them the
  * bench makes a venv in $TMPDIR/petal-bench-peer and installs them with pip (from whatever index pip is
  * configured with; PEER_PIP_ARGS adds arguments, e.g. `--index-url file:///opt/pypi/simple`); if that
@@ -20,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { preprocessBatch } from '@petal/imaging';
 import { appendHead, backboneFor, loadModel, locateBackbone, preprocessSpecOf, readArtifact } from '@petal/model';
 import { DATA_DIR, MODEL_DIR, freePort, hasModelAt, spawnService, type ServiceProcess } from '@petal/stack';
-import { samplePhoto } from './sample-photo.js';
+import { samplePhoto, uploadSizedPhoto, type SamplePhoto } from './sample-photo.js';
 import type { BenchCell, BenchSection } from './types.js';
 
 const SECONDS = Number(process.env.PEER_SECONDS ?? 8);
@@ -155,14 +160,73 @@ async function machineLimit(photo: Buffer) {
   }
 }
 
+/** The photos compared: the data set's own (the issue's yardstick) and one the size the web app uploads. */
+const PHOTOS: Record<string, () => Promise<SamplePhoto>> = { dataset: samplePhoto, upload: uploadSizedPhoto };
+
+function choosePhotos(): string[] {
+  const names = (process.env.PEER_PHOTOS ?? Object.keys(PHOTOS).join(',')).split(',').filter(Boolean);
+  for (const name of names) if (!(name in PHOTOS)) throw new Error(`PEER_PHOTOS: unknown photo "${name}" (known: ${Object.keys(PHOTOS).join(', ')})`);
+  return names;
+}
+
+/** Sequential medians and throughput of every server on one photo, with the machine limit for that photo. */
+async function compare(urls: Record<string, string>, label: string, { bytes: photo, source }: SamplePhoto): Promise<BenchSection[]> {
+  const limit = await machineLimit(photo);
+  const limitRow = {
+    what: 'machine limit (in process)',
+    decode_img_per_s: Number(limit.decodePerS.toFixed(1)),
+    batched_inference_img_per_s: Number(limit.inferPerS.toFixed(1)),
+    limit_img_per_s: Number(limit.limitPerS.toFixed(1)),
+  };
+  const medians = await interleaved(urls, photo);
+  const rows: Array<Record<string, BenchCell>> = [];
+  const byServer: Record<string, Record<number, number>> = {};
+  for (const name of Object.keys(urls)) byServer[name] = {};
+  const cells: Record<string, Record<number, { reqPerS: number; p50: number; p99: number; failed: number }>> = {};
+  for (const connections of LEVELS) {
+    const measured = await throughputInterleaved(urls, photo, connections);
+    for (const [name, t] of Object.entries(measured)) {
+      (cells[name] ??= {})[connections] = t;
+      byServer[name]![connections] = t.reqPerS;
+    }
+  }
+  for (const name of Object.keys(urls)) {
+    for (const connections of LEVELS) {
+      const t = cells[name]![connections]!;
+      rows.push({
+        server: name === 'peer' ? 'FastAPI + Pillow + onnxruntime' : name === 'petal' ? 'Petal endpoint (Node, sharp, ORT)' : `Petal endpoint, ${name.slice('petal '.length)}`,
+        concurrency: connections,
+        req_per_s: Number(t.reqPerS.toFixed(1)),
+        p50_ms: t.p50,
+        p99_ms: t.p99,
+        failed: t.failed,
+        ...(connections === 1 ? { sequential_median_ms: Number(medians[name]!.toFixed(2)) } : {}),
+        ...(connections === 16 ? { share_of_limit: `${Math.round((100 * t.reqPerS) / limit.limitPerS)}%` } : {}),
+      });
+    }
+  }
+  const notes = [
+    `${source}, ${photo.length} bytes; sequential medians from 300 requests per server, in turns of ${BLOCK} (the first ${SETTLE} of each not counted); throughput from autocannon, ${SECONDS} s per cell and server in ${SLICES} interleaved slices.`,
+    'share_of_limit: req/s at concurrency 16 over the machine limit measured in this run for this photo.',
+  ];
+  if (urls.peer) {
+    for (const name of Object.keys(urls).filter((n) => n !== 'peer')) {
+      notes.push(
+        `${name}/peer: sequential median ${(medians[name]! / medians.peer!).toFixed(2)}×, req/s at 16 ${(byServer[name]![16]! / byServer.peer![16]!).toFixed(2)}×.`,
+      );
+    }
+  }
+  return [
+    { title: `peer (${label} photo): the machine limit for this model`, rows: [limitRow], notes: ['decode: preprocessBatch of 64 copies, concurrency 2; inference: batches of 16 pre-decoded images.'] },
+    { title: `peer (${label} photo): Petal endpoint against FastAPI + Pillow + onnxruntime, same graph and photo`, rows, notes },
+  ];
+}
+
 export async function run(): Promise<BenchSection[]> {
   if (!hasModelAt(MODEL_DIR) || !existsSync(DATA_DIR)) {
     return [{ title: 'peer: skipped', rows: [], notes: ['needs the shipped model and the flower data set'] }];
   }
-  const { bytes: photo } = await samplePhoto();
-  const limit = await machineLimit(photo);
-  const limitRow = { what: 'machine limit (in process)', decode_img_per_s: Number(limit.decodePerS.toFixed(1)), batched_inference_img_per_s: Number(limit.inferPerS.toFixed(1)), limit_img_per_s: Number(limit.limitPerS.toFixed(1)) };
-
+  const photos = choosePhotos();
   const found = peerPython();
   const work = mkdtempSync(join(tmpdir(), 'petal-peer-'));
   let peer: ChildProcess | undefined;
@@ -180,7 +244,6 @@ export async function run(): Promise<BenchSection[]> {
       endpoints.push(service);
       urls[name] = await service.ready();
     }
-    let peerNote = '';
     if ('python' in found) {
       // The very graph Petal serves: the prepared backbone with the model's head appended.
       const { manifest, head } = await readArtifact(MODEL_DIR);
@@ -191,52 +254,11 @@ export async function run(): Promise<BenchSection[]> {
       peer = spawn(found.python, [SERVER_PY, onnxPath, String(manifest.input.size), String(port)], { stdio: ['ignore', 'inherit', 'inherit'] });
       urls.peer = `http://127.0.0.1:${port}`;
       await waitPing(urls.peer, peer);
-    } else {
-      peerNote = `peer skipped: ${found.skipped}`;
     }
-
-    const medians = await interleaved(urls, photo);
-    const rows: Array<Record<string, BenchCell>> = [];
-    const byServer: Record<string, Record<number, number>> = {};
-    for (const name of Object.keys(urls)) byServer[name] = {};
-    const cells: Record<string, Record<number, { reqPerS: number; p50: number; p99: number; failed: number }>> = {};
-    for (const connections of LEVELS) {
-      const measured = await throughputInterleaved(urls, photo, connections);
-      for (const [name, t] of Object.entries(measured)) {
-        (cells[name] ??= {})[connections] = t;
-        byServer[name]![connections] = t.reqPerS;
-      }
-    }
-    for (const name of Object.keys(urls)) {
-      for (const connections of LEVELS) {
-        const t = cells[name]![connections]!;
-        rows.push({
-          server: name === 'peer' ? 'FastAPI + Pillow + onnxruntime' : name === 'petal' ? 'Petal endpoint (Node, sharp, ORT)' : `Petal endpoint, ${name.slice('petal '.length)}`,
-          concurrency: connections,
-          req_per_s: Number(t.reqPerS.toFixed(1)),
-          p50_ms: t.p50,
-          p99_ms: t.p99,
-          failed: t.failed,
-          ...(connections === 1 ? { sequential_median_ms: Number(medians[name]!.toFixed(2)) } : {}),
-          ...(connections === 16 ? { share_of_limit: `${Math.round((100 * t.reqPerS) / limit.limitPerS)}%` } : {}),
-        });
-      }
-    }
-    const notes = [
-      `one ${photo.length}-byte JPEG; sequential medians from 300 requests per server, in turns of ${BLOCK} (the first ${SETTLE} of each not counted); throughput from autocannon, ${SECONDS} s per cell and server in ${SLICES} interleaved slices.`,
-      'share_of_limit: req/s at concurrency 16 over the machine limit measured in this run.',
-    ];
-    if (urls.peer) {
-      for (const name of Object.keys(urls).filter((n) => n !== 'peer')) {
-        notes.push(
-          `${name}/peer: sequential median ${(medians[name]! / medians.peer!).toFixed(2)}×, req/s at 16 ${(byServer[name]![16]! / byServer.peer![16]!).toFixed(2)}×.`,
-        );
-      }
-    } else notes.push(peerNote);
-    return [
-      { title: 'peer: the machine limit for this model', rows: [limitRow], notes: ['decode: preprocessBatch of 64 copies, concurrency 2; inference: batches of 16 pre-decoded images.'] },
-      { title: 'peer: Petal endpoint against FastAPI + Pillow + onnxruntime, same graph and photo', rows, notes },
-    ];
+    const sections: BenchSection[] = [];
+    for (const name of photos) sections.push(...(await compare(urls, name, await PHOTOS[name]!())));
+    if (!urls.peer && 'skipped' in found) sections.at(-1)?.notes?.push(`peer skipped: ${found.skipped}`);
+    return sections;
   } finally {
     peer?.kill('SIGTERM');
     await Promise.all(endpoints.map((e) => e.stop()));
