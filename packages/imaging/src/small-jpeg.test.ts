@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { openImage, toRawRgb } from './decode.js';
+import { DEFAULT_PREPROCESS_SPEC, ImageInputError, preprocessToRgb } from './index.js';
+import { SMALL_JPEG_MAX_PIXELS, decodeSmallJpeg, isSmallPlainJpeg } from './small-jpeg.js';
+import { photoLike } from './testing/images.js';
+
+const S = DEFAULT_PREPROCESS_SPEC.size;
+
+/** What sharp makes of the same bytes: the reference the fast path must agree with. */
+async function viaSharp(bytes: Buffer): Promise<Uint8Array> {
+  const opened = await openImage(bytes);
+  return (await toRawRgb(opened, opened.pipeline.resize(S, S, { fit: 'fill', kernel: 'linear' }))).data;
+}
+
+function difference(a: Uint8Array, b: Uint8Array): { mean: number; max: number } {
+  expect(a.length).toBe(b.length);
+  let sum = 0;
+  let max = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    sum += d;
+    max = Math.max(max, d);
+  }
+  return { mean: sum / a.length, max };
+}
+
+/** The bytes without their segments of one marker (e.g. the ICC profile sharp writes with orientation). */
+function withoutSegments(jpeg: Buffer, marker: number): Buffer {
+  const parts: Buffer[] = [jpeg.subarray(0, 2)];
+  let at = 2;
+  while (jpeg[at] === 0xff && jpeg[at + 1] !== 0xda) {
+    const end = at + 2 + jpeg.readUInt16BE(at + 2);
+    if (jpeg[at + 1] !== marker) parts.push(jpeg.subarray(at, end));
+    at = end;
+  }
+  parts.push(jpeg.subarray(at));
+  return Buffer.concat(parts);
+}
+
+const photo = (width = 256, height = 256) => photoLike(width, height).jpeg({ quality: 90 }).toBuffer();
+
+describe('small plain JPEGs: decoded without sharp, the same pixels within rounding', () => {
+  it('agrees with sharp on baseline and progressive photos, from 224 px up to the size limit', async () => {
+    for (const [width, height, progressive] of [
+      [256, 256, false],
+      [256, 256, true],
+      [224, 224, false],
+      [400, 300, false],
+      [448, 448, false],
+    ] as const) {
+      const bytes = await photoLike(width, height).jpeg({ quality: 90, progressive }).toBuffer();
+      expect(isSmallPlainJpeg(bytes, S), `${width}×${height}`).toBe(true);
+      const { mean, max } = difference((await decodeSmallJpeg(bytes, S))!, await viaSharp(bytes));
+      expect(mean, `${width}×${height}`).toBeLessThan(0.6);
+      expect(max, `${width}×${height}`).toBeLessThanOrEqual(8);
+      // And preprocessToRgb takes this path: the bytes are identical to the fast decoder's.
+      expect(Buffer.from(await preprocessToRgb(bytes, DEFAULT_PREPROCESS_SPEC)).equals(Buffer.from((await decodeSmallJpeg(bytes, S))!))).toBe(true);
+    }
+  });
+
+  it('applies the EXIF orientation as sharp does', async () => {
+    for (const orientation of [3, 6, 8]) {
+      // sharp writes an sRGB profile beside the orientation; removed, so the fast path applies.
+      const bytes = withoutSegments(await photoLike(300, 240).jpeg({ quality: 90 }).withMetadata({ orientation }).toBuffer(), 0xe2);
+      expect(isSmallPlainJpeg(bytes, S)).toBe(true);
+      const { mean, max } = difference((await decodeSmallJpeg(bytes, S))!, await viaSharp(bytes));
+      expect(mean, `orientation ${orientation}`).toBeLessThan(0.6);
+      expect(max, `orientation ${orientation}`).toBeLessThanOrEqual(8);
+    }
+  });
+
+  it('leaves to sharp what it would decode differently or what is not whole', async () => {
+    const plain = await photo();
+    expect(isSmallPlainJpeg(plain, S)).toBe(true);
+    const cases: Record<string, Buffer> = {
+      'an ICC profile': await photoLike().jpeg().withMetadata({ icc: 'srgb' }).toBuffer(),
+      'one component (grey)': await photoLike().toColourspace('b-w').jpeg().toBuffer(),
+      'four components (CMYK)': await photoLike().toColourspace('cmyk').jpeg().toBuffer(),
+      'a cut-short file': plain.subarray(0, Math.floor(plain.length * 0.7)),
+      'smaller than the model input on one side': await photo(256, 200),
+      'more pixels than the limit': await photo(449, 448),
+      'a PNG': await photoLike().png().toBuffer(),
+    };
+    for (const [what, bytes] of Object.entries(cases)) expect(isSmallPlainJpeg(bytes, S), what).toBe(false);
+    expect(isSmallPlainJpeg(plain, S, 256 * 255)).toBe(false); // the caller's pixel limit holds too
+    expect(SMALL_JPEG_MAX_PIXELS).toBe(448 * 448);
+  });
+
+  it('a cut-short photo is still refused as damaged (sharp decodes it and says so)', async () => {
+    const plain = await photo();
+    const cut = plain.subarray(0, Math.floor(plain.length * 0.7));
+    const err = await preprocessToRgb(cut, DEFAULT_PREPROCESS_SPEC).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImageInputError);
+    expect((err as ImageInputError).code).toBe('CORRUPT_IMAGE');
+  });
+
+  it('a file the decoder refuses falls back to sharp instead of failing', async () => {
+    const plain = await photo();
+    // Scan data replaced by noise that still ends in EOI: whatever each decoder makes of it, the answer
+    // is sharp's (pixels or its CORRUPT_IMAGE), never an exception from the fast path.
+    const sos = plain.indexOf(Buffer.from([0xff, 0xda]));
+    const garbled = Buffer.concat([plain.subarray(0, sos + 20), Buffer.alloc(plain.length - sos - 22, 0xff), Buffer.from([0xff, 0xd9])]);
+    const outcome = await preprocessToRgb(garbled, DEFAULT_PREPROCESS_SPEC).then(
+      (rgb) => rgb.length,
+      (e: unknown) => (e instanceof ImageInputError ? e.code : e),
+    );
+    expect([S * S * 3, 'CORRUPT_IMAGE']).toContain(outcome);
+    expect(await decodeSmallJpeg(Buffer.from('not a jpeg'), S)).toBeUndefined();
+  });
+
+  it('keeps working on a Buffer view into a larger pooled buffer', async () => {
+    const plain = await photo();
+    const pool = Buffer.concat([Buffer.alloc(100, 7), plain, Buffer.alloc(100, 9)]);
+    const view = pool.subarray(100, 100 + plain.length);
+    expect(isSmallPlainJpeg(view, S)).toBe(true);
+    expect(Buffer.from((await decodeSmallJpeg(view, S))!).equals(Buffer.from((await decodeSmallJpeg(plain, S))!))).toBe(true);
+  });
+});
