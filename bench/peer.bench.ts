@@ -194,7 +194,7 @@ async function compare(urls: Record<string, string>, label: string, { bytes: pho
     for (const connections of LEVELS) {
       const t = cells[name]![connections]!;
       rows.push({
-        server: name === 'peer' ? 'FastAPI + Pillow + onnxruntime' : name === 'petal' ? 'Petal endpoint (Node, sharp, ORT)' : `Petal endpoint, ${name.slice('petal '.length)}`,
+        server: name === 'peer' ? 'FastAPI + Pillow + onnxruntime' : name === 'petal' ? 'Petal endpoint (Node, ORT)' : `Petal endpoint, ${name.slice('petal '.length)}`,
         concurrency: connections,
         req_per_s: Number(t.reqPerS.toFixed(1)),
         p50_ms: t.p50,
