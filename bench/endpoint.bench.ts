@@ -137,7 +137,7 @@ export async function run(): Promise<BenchSection[]> {
     rows: throughputRows,
     notes: [
       'Same process settings except the named ones; micro-batching only groups requests that queue up while the model is busy (BATCH_WINDOW_MS=0).',
-      'INFERENCE_CONCURRENCY=2 lets one batch decode (on libuv's threads) while another runs ONNX Runtime.',
+      'INFERENCE_CONCURRENCY=2 lets one batch decode (on libuv threads) while another runs ONNX Runtime.',
     ],
   });
   sections.push({ title: 'endpoint: reference JSON tensor vs image bytes', rows: tensorRows, notes: ['60 sequential requests each, 5 photos.'] });

@@ -1,6 +1,7 @@
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { ACCEPTED_FORMATS_TEXT, IMAGE_FORMAT_NAMES, formatRefusal, sniffImageFormat, type ImageFormat } from './image-format.js';
 import { ImageInputError } from './image-input-error.js';
+import { jpegHeaderSegments } from './jpeg-segments.js';
 
 /**
  * Largest input we decode, in pixels (first frame). 50 MP admits every phone and most DSLR photos
@@ -94,28 +95,10 @@ export function headerDimensions(bytes: Buffer, format: ImageFormat): { width: n
     return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
   }
   if (format !== 'jpeg') return undefined;
-  let at = 2;
-  while (at + 4 <= bytes.length) {
-    if (bytes[at] !== 0xff) return undefined;
-    const marker = bytes[at + 1]!;
-    if (marker === 0xff) {
-      at += 1; // fill byte
-      continue;
-    }
-    // Markers without a length: TEM, RSTn, SOI, EOI.
-    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {
-      at += 2;
-      continue;
-    }
-    if (marker === 0xd9 || marker === 0xda) return undefined; // no frame header before the image data
-    const length = bytes.readUInt16BE(at + 2);
-    if (length < 2) return undefined;
-    if (JPEG_SOF.has(marker)) {
-      // Length (2), precision (1), height (2), width (2). A height of 0 (set later by DNL) is left to libvips.
-      if (at + 9 > bytes.length) return undefined;
-      return { width: bytes.readUInt16BE(at + 7), height: bytes.readUInt16BE(at + 5) };
-    }
-    at += 2 + length;
+  for (const { marker, at, length } of jpegHeaderSegments(bytes)) {
+    if (marker === 0xda) return undefined; // no frame header before the image data
+    // Length (2), precision (1), height (2), width (2). A height of 0 (set later by DNL) is left to libvips.
+    if (JPEG_SOF.has(marker)) return length < 7 ? undefined : { width: bytes.readUInt16BE(at + 7), height: bytes.readUInt16BE(at + 5) };
   }
   return undefined;
 }

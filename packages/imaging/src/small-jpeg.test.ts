@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { openImage, toRawRgb } from './decode.js';
 import { DEFAULT_PREPROCESS_SPEC, ImageInputError, preprocessToRgb } from './index.js';
 import { SMALL_JPEG_MAX_PIXELS, decodeSmallJpeg, isSmallPlainJpeg } from './small-jpeg.js';
-import { photoLike } from './testing/images.js';
+import { photoLike, pixelDifference } from './testing/images.js';
 
 const S = DEFAULT_PREPROCESS_SPEC.size;
 
@@ -10,18 +10,6 @@ const S = DEFAULT_PREPROCESS_SPEC.size;
 async function viaSharp(bytes: Buffer): Promise<Uint8Array> {
   const opened = await openImage(bytes);
   return (await toRawRgb(opened, opened.pipeline.resize(S, S, { fit: 'fill', kernel: 'linear' }))).data;
-}
-
-function difference(a: Uint8Array, b: Uint8Array): { mean: number; max: number } {
-  expect(a.length).toBe(b.length);
-  let sum = 0;
-  let max = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i]! - b[i]!);
-    sum += d;
-    max = Math.max(max, d);
-  }
-  return { mean: sum / a.length, max };
 }
 
 /** The bytes without their segments of one marker (e.g. the ICC profile sharp writes with orientation). */
@@ -50,7 +38,7 @@ describe('small plain JPEGs: decoded without sharp, the same pixels within round
     ] as const) {
       const bytes = await photoLike(width, height).jpeg({ quality: 90, progressive }).toBuffer();
       expect(isSmallPlainJpeg(bytes, S), `${width}×${height}`).toBe(true);
-      const { mean, max } = difference((await decodeSmallJpeg(bytes, S))!, await viaSharp(bytes));
+      const { mean, max } = pixelDifference((await decodeSmallJpeg(bytes, S))!, await viaSharp(bytes));
       expect(mean, `${width}×${height}`).toBeLessThan(0.6);
       expect(max, `${width}×${height}`).toBeLessThanOrEqual(8);
       // And preprocessToRgb takes this path: the bytes are identical to the fast decoder's.
@@ -63,7 +51,7 @@ describe('small plain JPEGs: decoded without sharp, the same pixels within round
       // sharp writes an sRGB profile beside the orientation; removed, so the fast path applies.
       const bytes = withoutSegments(await photoLike(300, 240).jpeg({ quality: 90 }).withMetadata({ orientation }).toBuffer(), 0xe2);
       expect(isSmallPlainJpeg(bytes, S)).toBe(true);
-      const { mean, max } = difference((await decodeSmallJpeg(bytes, S))!, await viaSharp(bytes));
+      const { mean, max } = pixelDifference((await decodeSmallJpeg(bytes, S))!, await viaSharp(bytes));
       expect(mean, `orientation ${orientation}`).toBeLessThan(0.6);
       expect(max, `orientation ${orientation}`).toBeLessThanOrEqual(8);
     }

@@ -1,4 +1,5 @@
 import { FastResizeFilter, ResizeFit, Transformer } from '@napi-rs/image';
+import { jpegHeaderSegments } from './jpeg-segments.js';
 
 /**
  * The largest image, in pixels, that is decoded here rather than by sharp: 448×448. sharp's cost per call
@@ -26,35 +27,20 @@ export function isSmallPlainJpeg(bytes: Uint8Array, size: number, maxPixels: num
   if (!(bytes instanceof Uint8Array)) return false;
   const n = bytes.length;
   if (n < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8 || bytes[n - 2] !== 0xff || bytes[n - 1] !== 0xd9) return false;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let frame: { width: number; height: number } | undefined;
-  let at = 2;
-  while (at + 4 <= n) {
-    if (bytes[at] !== 0xff) return false;
-    const marker = bytes[at + 1]!;
-    if (marker === 0xff) {
-      at += 1; // fill byte
-      continue;
-    }
-    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {
-      at += 2; // markers without a length
-      continue;
-    }
-    if (marker === 0xd9) return false; // end of image before any scan
-    const length = view.getUint16(at + 2);
-    if (length < 2 || at + 2 + length > n) return false;
-    if (marker === 0xda) break; // start of scan: every header segment has been seen
+  let scan = false;
+  for (const { marker, at, length } of jpegHeaderSegments(bytes)) {
+    if (marker === 0xda) scan = true;
     if (OTHER_SOF.has(marker)) return false;
     if (HUFFMAN_SOF.has(marker)) {
       // Length (2), precision (1), height (2), width (2), components (1).
       if (length < 8 || bytes[at + 4] !== 8 || bytes[at + 9] !== 3) return false;
-      frame = { height: view.getUint16(at + 5), width: view.getUint16(at + 7) };
+      frame = { height: (bytes[at + 5]! << 8) | bytes[at + 6]!, width: (bytes[at + 7]! << 8) | bytes[at + 8]! };
     }
     if (marker === 0xe2 && startsWith(bytes, at + 4, 'ICC_PROFILE\0')) return false;
     if (marker === 0xee && startsWith(bytes, at + 4, 'Adobe')) return false;
-    at += 2 + length;
   }
-  if (!frame || at + 4 > n) return false;
+  if (!frame || !scan) return false;
   const { width, height } = frame;
   return width >= size && height >= size && width * height <= Math.min(maxPixels, SMALL_JPEG_MAX_PIXELS);
 }

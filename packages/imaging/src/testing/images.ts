@@ -95,3 +95,16 @@ export function pixelAt(data: Uint8Array, width: number, x: number, y: number): 
   const i = (y * width + x) * 3;
   return [data[i]!, data[i + 1]!, data[i + 2]!];
 }
+
+/** Mean and largest absolute difference between two images of the same shape, in 8-bit steps. */
+export function pixelDifference(a: ArrayLike<number>, b: ArrayLike<number>): { mean: number; max: number } {
+  if (a.length !== b.length) throw new RangeError(`images differ in size: ${a.length} against ${b.length} values`);
+  let sum = 0;
+  let max = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    sum += d;
+    max = Math.max(max, d);
+  }
+  return { mean: sum / a.length, max };
+}
