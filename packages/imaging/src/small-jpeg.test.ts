@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openImage, toRawRgb } from './decode.js';
-import { DEFAULT_PREPROCESS_SPEC, ImageInputError, preprocessToRgb } from './index.js';
-import { SMALL_JPEG_MAX_PIXELS, decodeSmallJpeg, isSmallPlainJpeg } from './small-jpeg.js';
+import { DEFAULT_PREPROCESS_SPEC, ImageInputError, preprocess, preprocessBatch, preprocessToRgb, toUnitFloat } from './index.js';
+import { SMALL_JPEG_MAX_PIXELS, decodeSmallJpeg, isSmallPlainJpeg, rgbFromRgba } from './small-jpeg.js';
 import { photoLike, pixelDifference } from './testing/images.js';
 
 const S = DEFAULT_PREPROCESS_SPEC.size;
@@ -38,12 +38,22 @@ describe('small plain JPEGs: decoded without sharp, the same pixels within round
     ] as const) {
       const bytes = await photoLike(width, height).jpeg({ quality: 90, progressive }).toBuffer();
       expect(isSmallPlainJpeg(bytes, S), `${width}×${height}`).toBe(true);
-      const { mean, max } = pixelDifference((await decodeSmallJpeg(bytes, S))!, await viaSharp(bytes));
+      const { mean, max } = pixelDifference(rgbFromRgba((await decodeSmallJpeg(bytes, S))!), await viaSharp(bytes));
       expect(mean, `${width}×${height}`).toBeLessThan(0.6);
       expect(max, `${width}×${height}`).toBeLessThanOrEqual(8);
       // And preprocessToRgb takes this path: the bytes are identical to the fast decoder's.
-      expect(Buffer.from(await preprocessToRgb(bytes, DEFAULT_PREPROCESS_SPEC)).equals(Buffer.from((await decodeSmallJpeg(bytes, S))!))).toBe(true);
+      expect(Buffer.from(await preprocessToRgb(bytes, DEFAULT_PREPROCESS_SPEC)).equals(Buffer.from(rgbFromRgba((await decodeSmallJpeg(bytes, S))!)))).toBe(true);
     }
+  });
+
+  it('gives the same floats whether scaled from its RGB bytes or straight from the decoder (serving and training alike)', async () => {
+    const a = await photo();
+    const b = await photo(300, 260);
+    const expected = [toUnitFloat(await preprocessToRgb(a, DEFAULT_PREPROCESS_SPEC)), toUnitFloat(await preprocessToRgb(b, DEFAULT_PREPROCESS_SPEC))];
+    expect(await preprocess(a, DEFAULT_PREPROCESS_SPEC)).toEqual(expected[0]);
+    const batch = await preprocessBatch([a, b], DEFAULT_PREPROCESS_SPEC);
+    expect(batch.subarray(0, S * S * 3)).toEqual(expected[0]);
+    expect(batch.subarray(S * S * 3)).toEqual(expected[1]);
   });
 
   it('applies the EXIF orientation as sharp does', async () => {
@@ -51,7 +61,7 @@ describe('small plain JPEGs: decoded without sharp, the same pixels within round
       // sharp writes an sRGB profile beside the orientation; removed, so the fast path applies.
       const bytes = withoutSegments(await photoLike(300, 240).jpeg({ quality: 90 }).withMetadata({ orientation }).toBuffer(), 0xe2);
       expect(isSmallPlainJpeg(bytes, S)).toBe(true);
-      const { mean, max } = pixelDifference((await decodeSmallJpeg(bytes, S))!, await viaSharp(bytes));
+      const { mean, max } = pixelDifference(rgbFromRgba((await decodeSmallJpeg(bytes, S))!), await viaSharp(bytes));
       expect(mean, `orientation ${orientation}`).toBeLessThan(0.6);
       expect(max, `orientation ${orientation}`).toBeLessThanOrEqual(8);
     }
@@ -101,6 +111,6 @@ describe('small plain JPEGs: decoded without sharp, the same pixels within round
     const pool = Buffer.concat([Buffer.alloc(100, 7), plain, Buffer.alloc(100, 9)]);
     const view = pool.subarray(100, 100 + plain.length);
     expect(isSmallPlainJpeg(view, S)).toBe(true);
-    expect(Buffer.from((await decodeSmallJpeg(view, S))!).equals(Buffer.from((await decodeSmallJpeg(plain, S))!))).toBe(true);
+    expect(Buffer.from(rgbFromRgba((await decodeSmallJpeg(view, S))!)).equals(Buffer.from(rgbFromRgba((await decodeSmallJpeg(plain, S))!)))).toBe(true);
   });
 });

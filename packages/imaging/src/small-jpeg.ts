@@ -53,20 +53,25 @@ function startsWith(bytes: Uint8Array, at: number, text: string): boolean {
 
 /**
  * Decodes a JPEG that passed {@link isSmallPlainJpeg}, applies its EXIF orientation and squashes it to
- * size×size 8-bit RGB (bilinear, like sharp's 'linear' kernel), on libuv's thread pool as sharp does: the
- * event loop stays free to read the next uploads, and a batch decodes on every core. Undefined when the
- * decoder refuses the file, so that sharp decodes it and gives the error a client sees.
+ * size×size 8-bit RGBA (bilinear, like sharp's 'linear' kernel; alpha is always opaque), on libuv's thread
+ * pool as sharp does: the event loop stays free to read the next uploads, and a batch decodes on every
+ * core. RGBA because that is what the resizer writes; the caller drops alpha in the pass it makes anyway
+ * (to RGB bytes or to floats). Undefined when the decoder refuses the file, so that sharp decodes it and
+ * gives the error a client sees.
  */
 export async function decodeSmallJpeg(bytes: Uint8Array, size: number): Promise<Uint8Array | undefined> {
-  let rgba: Uint8Array;
+  let rgba: Buffer;
   try {
     rgba = await new Transformer(bytes).rotate().fastResize({ width: size, height: size, filter: FastResizeFilter.Bilinear, fit: ResizeFit.Fill }).rawPixels();
   } catch {
     return undefined;
   }
-  const pixels = size * size;
-  if (rgba.length !== pixels * 4) return undefined;
-  const rgb = new Uint8Array(pixels * 3);
+  return rgba.length === size * size * 4 ? rgba : undefined;
+}
+
+/** RGB bytes from RGBA ones, alpha dropped. */
+export function rgbFromRgba(rgba: Uint8Array): Uint8Array {
+  const rgb = new Uint8Array((rgba.length / 4) * 3);
   for (let i = 0, j = 0; j < rgba.length; i += 3, j += 4) {
     rgb[i] = rgba[j]!;
     rgb[i + 1] = rgba[j + 1]!;
