@@ -19,15 +19,15 @@ export const FLOWER_PIPELINE_NAME = 'petal-flower-classifier';
 
 const DATASET_FINGERPRINT_PATH = EVALUATION_JSON_PATHS.datasetFingerprint;
 
+/** The gates' rates and accuracies are shares. */
+const shareCheck: ParameterDef['check'] = (v) => (Number(v) >= 0 && Number(v) <= 1 ? undefined : 'must be between 0 and 1');
+
 /**
  * SageMaker Pipelines conditions cannot subtract, so "accuracy ≥ deployed − max-regression" compares
  * against `regression-floor`, computed from `deployed-accuracy` and `max-regression` when an execution
  * starts (`pipeline start`, the local executor) — the same condition then runs on SageMaker and
  * locally. `deployed-accuracy` is filled from the registry at start (0 when nothing is deployed).
  */
-/** The gates' rates and accuracies are shares. */
-const shareCheck: ParameterDef['check'] = (v) => (Number(v) >= 0 && Number(v) <= 1 ? undefined : 'must be between 0 and 1');
-
 const gateParameters: ParameterDef[] = [
   {
     name: 'accuracy-threshold',

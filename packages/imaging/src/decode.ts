@@ -1,7 +1,7 @@
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { ACCEPTED_FORMATS_TEXT, IMAGE_FORMAT_NAMES, formatRefusal, sniffImageFormat, type ImageFormat } from './image-format.js';
 import { ImageInputError } from './image-input-error.js';
-import { jpegHeaderSegments } from './jpeg-segments.js';
+import { JPEG_SOF, jpegHeaderSegments } from './jpeg-segments.js';
 
 /**
  * Largest input we decode, in pixels (first frame). 50 MP admits every phone and most DSLR photos
@@ -77,9 +77,6 @@ export interface OpenedImage {
   /** Decodes the first frame, oriented, flattened onto white, as 8-bit sRGB. Chain a resize or output. */
   pipeline: Sharp;
 }
-
-/** JPEG start-of-frame markers (baseline, progressive, lossless, arithmetic; not DHT C4, JPG C8, DAC CC). */
-const JPEG_SOF = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf]);
 
 /**
  * Width and height from a JPEG's frame header or a PNG's IHDR, the same numbers libvips reads; undefined

@@ -1,3 +1,6 @@
+/** JPEG start-of-frame markers (baseline, progressive, lossless, arithmetic; not DHT C4, JPG C8, DAC CC). */
+export const JPEG_SOF: ReadonlySet<number> = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf]);
+
 /** One marker segment of a JPEG header: its marker byte, where it starts (at 0xFF), and its length field. */
 export interface JpegSegment {
   marker: number;

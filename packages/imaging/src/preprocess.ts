@@ -41,15 +41,22 @@ export function tensorLength(spec: PreprocessSpec): number {
   return spec.size * spec.size * 3;
 }
 
-/** RGBA from the small-JPEG decoder, or undefined when the image is to go through sharp. */
-async function smallJpegRgba(bytes: Uint8Array, spec: PreprocessSpec, maxPixels: number): Promise<Uint8Array | undefined> {
-  return isSmallPlainJpeg(bytes, spec.size, maxPixels) ? decodeSmallJpeg(bytes, spec.size) : undefined;
-}
-
-async function sharpRgb(bytes: Uint8Array, spec: PreprocessSpec, maxPixels: number): Promise<Uint8Array> {
+/**
+ * An upload decoded and squashed to size×size: RGBA from the small-JPEG decoder, or RGB from sharp for
+ * everything else (and for what that decoder refuses). Callers turn either into what they need in one pass.
+ */
+async function decodeSquashed(
+  bytes: Uint8Array,
+  spec: PreprocessSpec,
+  options: PreprocessOptions,
+): Promise<{ channels: 4 | 3; data: Uint8Array }> {
+  checkSpec(spec);
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const rgba = isSmallPlainJpeg(bytes, spec.size, maxPixels) ? await decodeSmallJpeg(bytes, spec.size) : undefined;
+  if (rgba) return { channels: 4, data: rgba };
   const opened = await openImage(bytes, maxPixels);
   const resized = opened.pipeline.resize(spec.size, spec.size, { fit: 'fill', kernel: 'linear' });
-  return (await toRawRgb(opened, resized)).data;
+  return { channels: 3, data: (await toRawRgb(opened, resized)).data };
 }
 
 /**
@@ -63,10 +70,8 @@ export async function preprocessToRgb(
   spec: PreprocessSpec,
   options: PreprocessOptions = {},
 ): Promise<Uint8Array> {
-  checkSpec(spec);
-  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const rgba = await smallJpegRgba(bytes, spec, maxPixels);
-  return rgba ? rgbFromRgba(rgba) : sharpRgb(bytes, spec, maxPixels);
+  const { channels, data } = await decodeSquashed(bytes, spec, options);
+  return channels === 4 ? rgbFromRgba(data) : data;
 }
 
 /** The zero-based view of `out` (or a new array) that n values go into at `offset`. */
@@ -114,10 +119,8 @@ function unitFloatFromRgba(rgba: Uint8Array, out?: Float32Array, offset = 0): Fl
 
 /** An upload as floats, into `out` at `offset` when given. */
 async function preprocessInto(bytes: Uint8Array, spec: PreprocessSpec, options: PreprocessOptions, out?: Float32Array, offset = 0): Promise<Float32Array> {
-  checkSpec(spec);
-  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const rgba = await smallJpegRgba(bytes, spec, maxPixels);
-  return rgba ? unitFloatFromRgba(rgba, out, offset) : toUnitFloat(await sharpRgb(bytes, spec, maxPixels), out, offset);
+  const { channels, data } = await decodeSquashed(bytes, spec, options);
+  return channels === 4 ? unitFloatFromRgba(data, out, offset) : toUnitFloat(data, out, offset);
 }
 
 /** An upload as the model's input tensor: size×size×3 float32, HWC, RGB, values in [0, 1]. */

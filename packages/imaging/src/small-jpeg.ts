@@ -1,5 +1,5 @@
 import { FastResizeFilter, ResizeFit, Transformer } from '@napi-rs/image';
-import { jpegHeaderSegments } from './jpeg-segments.js';
+import { JPEG_SOF, jpegHeaderSegments } from './jpeg-segments.js';
 
 /**
  * The largest image, in pixels, that is decoded here rather than by sharp: 448×448. sharp's cost per call
@@ -10,10 +10,11 @@ import { jpegHeaderSegments } from './jpeg-segments.js';
  */
 export const SMALL_JPEG_MAX_PIXELS = 448 * 448;
 
-/** Start-of-frame markers this decoder is used for: baseline, extended and progressive Huffman. */
+/**
+ * Start-of-frame markers this decoder is used for: baseline, extended and progressive Huffman. Every other
+ * kind of frame (lossless, arithmetic coding, hierarchical) is left to libvips.
+ */
 const HUFFMAN_SOF = new Set([0xc0, 0xc1, 0xc2]);
-/** Every other start-of-frame marker (lossless, arithmetic coding, hierarchical): left to libvips. */
-const OTHER_SOF = new Set([0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf]);
 
 /**
  * Whether a JPEG is plain enough that this decoder gives the pixels libvips would (within rounding): 8-bit
@@ -31,8 +32,8 @@ export function isSmallPlainJpeg(bytes: Uint8Array, size: number, maxPixels: num
   let scan = false;
   for (const { marker, at, length } of jpegHeaderSegments(bytes)) {
     if (marker === 0xda) scan = true;
-    if (OTHER_SOF.has(marker)) return false;
-    if (HUFFMAN_SOF.has(marker)) {
+    if (JPEG_SOF.has(marker)) {
+      if (!HUFFMAN_SOF.has(marker)) return false;
       // Length (2), precision (1), height (2), width (2), components (1).
       if (length < 8 || bytes[at + 4] !== 8 || bytes[at + 9] !== 3) return false;
       frame = { height: (bytes[at + 5]! << 8) | bytes[at + 6]!, width: (bytes[at + 7]! << 8) | bytes[at + 8]! };
