@@ -97,16 +97,28 @@ async function interleaved(urls: Record<string, string>, photo: Buffer, rounds =
 }
 
 /**
+ * Full (mark-compact) garbage collections a Petal endpoint has run so far, from its /metrics (prom-client's
+ * `nodejs_gc_duration_seconds`, kind major); undefined for a server without them (the peer).
+ */
+export async function fullGcCount(url: string): Promise<number | undefined> {
+  const res = await fetch(`${url}/metrics`).catch(() => undefined);
+  if (!res?.ok) return undefined;
+  const match = /^\w*nodejs_gc_duration_seconds_count\{kind="major"\} (\d+)/m.exec(await res.text());
+  return match ? Number(match[1]) : 0;
+}
+
+/**
  * req/s per server at one concurrency, the servers taking turns in short slices (SLICES each) so a burst
  * of other work on the machine falls on all of them alike: counts and durations summed, p50 the median of
  * the slices' p50s, p99 the worst slice's.
  */
 async function throughputInterleaved(urls: Record<string, string>, photo: Buffer, connections: number) {
-  const acc: Record<string, { ok: number; seconds: number; p50s: number[]; p99: number; failed: number }> = Object.fromEntries(
+  const acc: Record<string, { ok: number; seconds: number; p50s: number[]; p99: number; failed: number; fullGcs?: number }> = Object.fromEntries(
     Object.keys(urls).map((k) => [k, { ok: 0, seconds: 0, p50s: [], p99: 0, failed: 0 }]),
   );
   for (let slice = 0; slice < SLICES; slice += 1) {
     for (const [name, url] of Object.entries(urls)) {
+      const gcsBefore = await fullGcCount(url);
       const r = await autocannon({
         url: `${url}/invocations`,
         connections,
@@ -119,12 +131,20 @@ async function throughputInterleaved(urls: Record<string, string>, photo: Buffer
       a.p50s.push(r.latency.p50);
       a.p99 = Math.max(a.p99, r.latency.p99);
       a.failed += r.errors + r.timeouts + r.non2xx;
+      const gcsAfter = gcsBefore === undefined ? undefined : await fullGcCount(url);
+      if (gcsBefore !== undefined && gcsAfter !== undefined) a.fullGcs = (a.fullGcs ?? 0) + gcsAfter - gcsBefore;
     }
   }
   return Object.fromEntries(
     Object.entries(acc).map(([name, a]) => [
       name,
-      { reqPerS: a.ok / a.seconds, p50: [...a.p50s].sort((x, y) => x - y)[Math.floor(a.p50s.length / 2)]!, p99: a.p99, failed: a.failed },
+      {
+        reqPerS: a.ok / a.seconds,
+        p50: [...a.p50s].sort((x, y) => x - y)[Math.floor(a.p50s.length / 2)]!,
+        p99: a.p99,
+        failed: a.failed,
+        fullGcsPer1k: a.fullGcs === undefined || a.ok === 0 ? undefined : (1000 * a.fullGcs) / a.ok,
+      },
     ]),
   );
 }
@@ -182,7 +202,7 @@ async function compare(urls: Record<string, string>, label: string, { bytes: pho
   const rows: Array<Record<string, BenchCell>> = [];
   const byServer: Record<string, Record<number, number>> = {};
   for (const name of Object.keys(urls)) byServer[name] = {};
-  const cells: Record<string, Record<number, { reqPerS: number; p50: number; p99: number; failed: number }>> = {};
+  const cells: Record<string, Record<number, { reqPerS: number; p50: number; p99: number; failed: number; fullGcsPer1k: number | undefined }>> = {};
   for (const connections of LEVELS) {
     const measured = await throughputInterleaved(urls, photo, connections);
     for (const [name, t] of Object.entries(measured)) {
@@ -200,6 +220,7 @@ async function compare(urls: Record<string, string>, label: string, { bytes: pho
         p50_ms: t.p50,
         p99_ms: t.p99,
         failed: t.failed,
+        full_gc_per_1k: t.fullGcsPer1k === undefined ? '–' : Number(t.fullGcsPer1k.toFixed(1)),
         ...(connections === 1 ? { sequential_median_ms: Number(medians[name]!.toFixed(2)) } : {}),
         ...(connections === 16 ? { share_of_limit: `${Math.round((100 * t.reqPerS) / limit.limitPerS)}%` } : {}),
       });
@@ -208,6 +229,7 @@ async function compare(urls: Record<string, string>, label: string, { bytes: pho
   const notes = [
     `${source}, ${photo.length} bytes; sequential medians from 300 requests per server, in turns of ${BLOCK} (the first ${SETTLE} of each not counted); throughput from autocannon, ${SECONDS} s per cell and server in ${SLICES} interleaved slices.`,
     'share_of_limit: req/s at concurrency 16 over the machine limit measured in this run for this photo.',
+    "full_gc_per_1k: the endpoint's full (mark-compact) garbage collections per 1,000 answers in that cell, from its /metrics.",
   ];
   if (urls.peer) {
     for (const name of Object.keys(urls).filter((n) => n !== 'peer')) {

@@ -43,6 +43,8 @@ const schema = z.object({
    * microseconds here, about a hundred times per pass, at about the same req/s under load.
    */
   INFERENCE_SPINNING: z.enum(['0', '1']).default('1'),
+  /** V8's old-generation growth past the surviving heap, in percent (heap-tuning.ts); 0: V8 decides. */
+  HEAP_GROWING_PERCENT: intVar(200, 0),
   // Long enough that guessing is hopeless; the same floor as the console's admin token.
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /**
@@ -74,6 +76,8 @@ export interface EndpointConfig {
   inferenceThreads: number | undefined;
   /** ONNX Runtime threads spin-wait within a model call instead of sleeping between operators. */
   inferenceSpinning?: boolean;
+  /** V8's old-generation growth factor as a percentage over 1 (0: V8's own), set once at start (heap-tuning.ts). */
+  heapGrowingPercent?: number;
   adminToken: string | undefined;
   /** Overrides the manifest's name/version for the model loaded from `modelDir` (not for later swaps). */
   modelIdentity?: { name?: string; version?: string } | undefined;
@@ -108,6 +112,7 @@ export function loadEndpointConfig(env: NodeJS.ProcessEnv = process.env): Endpoi
     maxRequestPixels: c.MAX_REQUEST_PIXELS,
     inferenceThreads: c.INFERENCE_THREADS || undefined,
     inferenceSpinning: c.INFERENCE_SPINNING === '1',
+    heapGrowingPercent: c.HEAP_GROWING_PERCENT,
     adminToken: c.ADMIN_TOKEN,
     modelIdentity:
       c.PETAL_MODEL_NAME || c.PETAL_MODEL_VERSION

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, installGracefulShutdown } from '@petal/service-kit';
 import { loadEndpointConfig } from './config.js';
+import { tuneHeapGrowth } from './heap-tuning.js';
 import { buildEndpoint } from './server.js';
 
 /**
@@ -32,6 +33,7 @@ async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
 
+  tuneHeapGrowth(config.heapGrowingPercent ?? 0);
   const endpoint = buildEndpoint(config);
   const { app } = endpoint;
   installGracefulShutdown(app, { timeoutMs: config.shutdownTimeoutMs, onClose: endpoint.shutdown });
