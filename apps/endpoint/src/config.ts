@@ -23,10 +23,13 @@ const schema = z.object({
   MAX_BATCH: intVar(8),
   BATCH_WINDOW_MS: intVar(0, 0),
   /**
-   * Two model calls at once on 2 cores: one decodes (sharp) while the other runs ONNX Runtime; with
-   * MAX_BATCH=8 this gave ~+20% throughput at 4–16 concurrent clients (bench/endpoint.bench.ts).
+   * Model calls at once. One: a photo now decodes in about 1 ms against ONNX Runtime's 3, so a second
+   * call running beside it mostly takes a core from ONNX Runtime's two threads. Measured with
+   * `npm run bench -- peer` (same run, 16 clients): 233.6 against 213.5 req/s on the data set's photo and
+   * 166.1 against 143.2 on a 1024×768 upload, with equal latency one at a time. (Two paid when sharp
+   * took 3 ms a photo.)
    */
-  INFERENCE_CONCURRENCY: intVar(2),
+  INFERENCE_CONCURRENCY: intVar(1),
   /** A request still queued after this long is answered 503 instead of waiting on. */
   QUEUE_TIMEOUT_MS: intVar(30_000),
   MAX_INSTANCES: intVar(16),
