@@ -26,6 +26,19 @@ describe('InferenceQueue', () => {
     expect(results[0]!.model).toEqual({ name: 'fake', version: '1' });
   });
 
+  it('decodes a lone photo on its own thread only while no other batch is in flight', async () => {
+    const alone = fakeModel({ delayMs: 5 });
+    const q1 = queue(await hostWith(alone));
+    await q1.submit(img(1));
+    await q1.submit(img(2));
+    expect(alone.inlineDecodes).toEqual([true, true]);
+    // Two calls at once: the second starts while the first runs, so its decode goes to the thread pool.
+    const overlapping = fakeModel({ delayMs: 30 });
+    const q2 = queue(await hostWith(overlapping), { concurrency: 2 });
+    await Promise.all([q2.submit(img(1)), q2.submit(img(2))]);
+    expect(overlapping.inlineDecodes).toEqual([true, false]);
+  });
+
   it('waits up to the batch window for company when configured', async () => {
     const model = fakeModel();
     const q = queue(await hostWith(model), { batchWindowMs: 40 });

@@ -272,7 +272,9 @@ export class InferenceQueue {
     const perJob = batch.map((j) => (j.input as Extract<InferenceInput, { kind: 'images' }>).images);
     const all = perJob.flat();
     try {
-      const results = all.length === 1 ? [await model.classify(all[0]!)] : await model.classifyBatch(all);
+      // A lone photo with no other batch in flight has nothing to overlap its decode with: decoding it on
+      // this thread saves the thread-pool round trip (about 0.1 ms of the 0.6 ms decode).
+      const results = all.length === 1 ? [await model.classify(all[0]!, { inlineDecode: this.running === 1 })] : await model.classifyBatch(all);
       let at = 0;
       batch.forEach((job, i) => {
         job.resolve({ classifications: results.slice(at, at + perJob[i]!.length), model: identity });

@@ -6,6 +6,12 @@ import { decodeSmallJpeg, isSmallPlainJpeg, rgbFromRgba } from './small-jpeg.js'
 export interface PreprocessOptions {
   /** Refuse images with more pixels than this (width × height of the first frame). */
   maxPixels?: number;
+  /**
+   * Decode a small plain JPEG on the calling thread instead of libuv's pool (sharp's decodes stay on the
+   * pool). For a caller with nothing to run meanwhile: the round trip to the pool costs about 0.1 ms of a
+   * 0.6 ms decode, and blocks the thread for that 0.6 ms instead.
+   */
+  inline?: boolean;
 }
 
 export interface PreprocessBatchOptions extends PreprocessOptions {
@@ -52,7 +58,7 @@ async function decodeSquashed(
 ): Promise<{ channels: 4 | 3; data: Uint8Array }> {
   checkSpec(spec);
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const rgba = isSmallPlainJpeg(bytes, spec.size, maxPixels) ? await decodeSmallJpeg(bytes, spec.size) : undefined;
+  const rgba = isSmallPlainJpeg(bytes, spec.size, maxPixels) ? await decodeSmallJpeg(bytes, spec.size, { inline: options.inline }) : undefined;
   if (rgba) return { channels: 4, data: rgba };
   const opened = await openImage(bytes, maxPixels);
   const resized = opened.pipeline.resize(spec.size, spec.size, { fit: 'fill', kernel: 'linear' });

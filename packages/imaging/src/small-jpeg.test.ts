@@ -56,6 +56,18 @@ describe('small plain JPEGs: decoded without sharp, the same pixels within round
     expect(batch.subarray(S * S * 3)).toEqual(expected[1]);
   });
 
+  it('decodes inline (on the calling thread) to the very pixels the thread pool gives, and refuses alike', async () => {
+    for (const bytes of [await photo(), await photoLike(400, 300).jpeg({ quality: 90, progressive: true }).toBuffer()]) {
+      const pooled = (await decodeSmallJpeg(bytes, S))!;
+      expect(Buffer.from((await decodeSmallJpeg(bytes, S, { inline: true }))!).equals(Buffer.from(pooled))).toBe(true);
+      expect(await preprocess(bytes, DEFAULT_PREPROCESS_SPEC, { inline: true })).toEqual(await preprocess(bytes, DEFAULT_PREPROCESS_SPEC));
+    }
+    expect(await decodeSmallJpeg(Buffer.from('not a jpeg'), S, { inline: true })).toBeUndefined();
+    const plain = await photo();
+    const err = await preprocess(plain.subarray(0, Math.floor(plain.length * 0.7)), DEFAULT_PREPROCESS_SPEC, { inline: true }).catch((e: unknown) => e);
+    expect((err as ImageInputError).code).toBe('CORRUPT_IMAGE');
+  });
+
   it('applies the EXIF orientation as sharp does', async () => {
     for (const orientation of [3, 6, 8]) {
       // sharp writes an sRGB profile beside the orientation; removed, so the fast path applies.

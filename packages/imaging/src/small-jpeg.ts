@@ -58,12 +58,13 @@ function startsWith(bytes: Uint8Array, at: number, text: string): boolean {
  * pool as sharp does: the event loop stays free to read the next uploads, and a batch decodes on every
  * core. RGBA because that is what the resizer writes; the caller drops alpha in the pass it makes anyway
  * (to RGB bytes or to floats). Undefined when the decoder refuses the file, so that sharp decodes it and
- * gives the error a client sees.
+ * gives the error a client sees. `inline` decodes on the calling thread instead (same pixels).
  */
-export async function decodeSmallJpeg(bytes: Uint8Array, size: number): Promise<Uint8Array | undefined> {
+export async function decodeSmallJpeg(bytes: Uint8Array, size: number, { inline = false }: { inline?: boolean | undefined } = {}): Promise<Uint8Array | undefined> {
   let rgba: Buffer;
   try {
-    rgba = await new Transformer(bytes).rotate().fastResize({ width: size, height: size, filter: FastResizeFilter.Bilinear, fit: ResizeFit.Fill }).rawPixels();
+    const squash = new Transformer(bytes).rotate().fastResize({ width: size, height: size, filter: FastResizeFilter.Bilinear, fit: ResizeFit.Fill });
+    rgba = inline ? squash.rawPixelsSync() : await squash.rawPixels();
   } catch {
     return undefined;
   }

@@ -95,7 +95,7 @@ export async function loadModel(location: string, options: LoadModelOptions = {}
     manifest,
     outOfScope: calibration,
     async classify(image, opts) {
-      const pixels = await preprocess(image, preprocessSpec, decodeOptions);
+      const pixels = await preprocess(image, preprocessSpec, opts?.inlineDecode ? { ...decodeOptions, inline: true } : decodeOptions);
       const [result] = await answer(pixels, 1, opts?.topK);
       return result!;
     },

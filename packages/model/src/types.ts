@@ -48,8 +48,12 @@ export interface LoadedModel {
    * (it answers probabilities alone, and callers decide from those).
    */
   readonly outOfScope: import('./artifact/manifest.js').OutOfScopeCalibration | undefined;
-  /** Decode + preprocess + backbone + head for one encoded image (JPEG/PNG/WebP/GIF/AVIF/TIFF bytes). */
-  classify(image: Uint8Array, options?: { topK?: number }): Promise<Classification>;
+  /**
+   * Decode + preprocess + backbone + head for one encoded image (JPEG/PNG/WebP/GIF/AVIF/TIFF bytes).
+   * `inlineDecode`: the caller has nothing else to run meanwhile, so a small JPEG decodes on its thread
+   * (PreprocessOptions.inline).
+   */
+  classify(image: Uint8Array, options?: { topK?: number; inlineDecode?: boolean }): Promise<Classification>;
   /** The same for several images in one batched forward pass. */
   classifyBatch(images: Uint8Array[], options?: { topK?: number }): Promise<Classification[]>;
   /** Already-preprocessed input: N×S×S×3 floats in [0,1], HWC (the TensorFlow-Serving `instances` form). */

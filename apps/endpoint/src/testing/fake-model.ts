@@ -12,6 +12,8 @@ export interface FakeModelOptions {
 export interface FakeModel extends LoadedModel {
   /** Sizes of the model calls made, in order (to observe batching). */
   calls: number[];
+  /** The inlineDecode option of each single-image classify call, in order. */
+  inlineDecodes: boolean[];
   disposed: boolean;
 }
 
@@ -43,8 +45,10 @@ export function fakeModel(options: FakeModelOptions = {}): FakeModel {
     manifest: { metrics: { testAccuracy: 0.9 } } as unknown as LoadedModel['manifest'],
     outOfScope: undefined,
     calls: [],
+    inlineDecodes: [],
     disposed: false,
-    async classify(image) {
+    async classify(image, opts) {
+      model.inlineDecodes.push(opts?.inlineDecode ?? false);
       return (await model.classifyBatch([image]))[0]!;
     },
     async classifyBatch(images) {
