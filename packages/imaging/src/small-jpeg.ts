@@ -58,13 +58,22 @@ function startsWith(bytes: Uint8Array, at: number, text: string): boolean {
  * pool as sharp does: the event loop stays free to read the next uploads, and a batch decodes on every
  * core. RGBA because that is what the resizer writes; the caller drops alpha in the pass it makes anyway
  * (to RGB bytes or to floats). Undefined when the decoder refuses the file, so that sharp decodes it and
- * gives the error a client sees. `inline` decodes on the calling thread instead (same pixels).
+ * gives the error a client sees. `inline` decodes on the calling thread instead (same pixels), in the event
+ * loop's check phase.
  */
 export async function decodeSmallJpeg(bytes: Uint8Array, size: number, { inline = false }: { inline?: boolean | undefined } = {}): Promise<Uint8Array | undefined> {
   let rgba: Buffer;
   try {
     const squash = new Transformer(bytes).rotate().fastResize({ width: size, height: size, filter: FastResizeFilter.Bilinear, fit: ResizeFit.Fill });
-    rgba = inline ? squash.rawPixelsSync() : await squash.rawPixels();
+    if (inline) {
+      // After the I/O already waiting (other uploads arriving) is read, as ONNX Runtime's own run is: decoding
+      // straight away inside a request's handler kept the event loop from taking in the next connections, and
+      // a server under load then saw its uploads one at a time (process.test.ts, graceful shutdown).
+      await new Promise((resolve) => setImmediate(resolve));
+      rgba = squash.rawPixelsSync();
+    } else {
+      rgba = await squash.rawPixels();
+    }
   } catch {
     return undefined;
   }
