@@ -6,12 +6,12 @@ import { setFlagsFromString } from 'node:v8';
  *
  * Why the endpoint sets it: V8 chooses that factor from how fast JavaScript allocates, and this process
  * allocates little JavaScript per photo but about 800 KB outside the JS heap (the decoded pixels and the
- * input tensor), which V8 also counts against the limit. Its own choice here falls to about 2× on the
- * 22 MB that stays alive, and once a full GC under load has set that limit, the external bytes of every
- * ~20 photos start the next one: 16 full GCs per 300 requests where a fresh process did none, whose
- * concurrent marking takes a core from ONNX Runtime's two threads (measured: 150 against 185 req/s one
- * at a time, 168 against 200 at 16; none with 200). The limit only grows the heap by what survives, so
- * the price is at most a few tens of MB of garbage left for a later collection.
+ * input tensor), which also weighs on when V8 collects. Its own choice falls to about 2× on the 22 MB
+ * that stays alive, and once any full GC under load has set that limit, every ~20 photos start another:
+ * 45 full GCs per 1,000 answers where a fresh process ran none, each one's marking taking a core from
+ * ONNX Runtime's two threads. With 200 there were none; `npm run bench -- peer`, same run, 0 against 200:
+ * 153.9 → 181.8 req/s one client at a time, 174.9 → 202.1 at 16. The limit grows only with what
+ * survives, so the price is a few tens of MB of garbage left for a later collection.
  */
 export function tuneHeapGrowth(percent: number, set: (flags: string) => void = setFlagsFromString): void {
   if (!Number.isInteger(percent) || percent < 0) throw new RangeError(`heap growth must be a whole percentage ≥ 0, not ${percent}`);

@@ -66,9 +66,10 @@ export async function decodeSmallJpeg(bytes: Uint8Array, size: number, { inline 
   try {
     const squash = new Transformer(bytes).rotate().fastResize({ width: size, height: size, filter: FastResizeFilter.Bilinear, fit: ResizeFit.Fill });
     if (inline) {
-      // After the I/O already waiting (other uploads arriving) is read, as ONNX Runtime's own run is: decoding
-      // straight away inside a request's handler kept the event loop from taking in the next connections, and
-      // a server under load then saw its uploads one at a time (process.test.ts, graceful shutdown).
+      // In the event loop's check phase, after the I/O already waiting is read, as ONNX Runtime's own run is.
+      // Decoding straight away inside the request's handler finished each lone upload before the next ones
+      // were read, so uploads arriving together were never seen queued (process.test.ts's graceful-shutdown
+      // test then failed 1 run in 3).
       await new Promise((resolve) => setImmediate(resolve));
       rgba = squash.rawPixelsSync();
     } else {
