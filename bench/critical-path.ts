@@ -54,7 +54,7 @@ function webSegments(client: { start: number; end: number }, at: (s: Service, ro
 }
 
 export async function criticalPath(
-  targets: { endpoint: (urls: Record<string, string>) => TracedTarget; web: (urls: Record<string, string>) => TracedTarget },
+  targets: { endpoint: (urls: Record<Service, string>) => TracedTarget; web: (urls: Record<Service, string>) => TracedTarget },
   env: Partial<Record<Service, Record<string, string>>>,
   { rounds = 400, warmup = 50 } = {},
 ): Promise<BenchSection> {
@@ -64,8 +64,7 @@ export async function criticalPath(
   const stack = await startStack({ env: { web: traced('web'), was: traced('was'), endpoint: traced('endpoint') } });
   const clientTimes: Record<'web' | 'endpoint', Map<string, { start: number; end: number }>> = { web: new Map(), endpoint: new Map() };
   try {
-    const urls = stack.urls as unknown as Record<string, string>;
-    const chosen = { web: targets.web(urls), endpoint: targets.endpoint(urls) };
+    const chosen = { web: targets.web(stack.urls), endpoint: targets.endpoint(stack.urls) };
     for (let i = 0; i < warmup + rounds; i += 1) {
       for (const name of ['endpoint', 'web'] as const) {
         const t = chosen[name];

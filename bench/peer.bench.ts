@@ -100,7 +100,7 @@ async function interleaved(urls: Record<string, string>, photo: Buffer, rounds =
  * Full (mark-compact) garbage collections a Petal endpoint has run so far, from its /metrics (prom-client's
  * `nodejs_gc_duration_seconds`, kind major); undefined for a server without them (the peer).
  */
-export async function fullGcCount(url: string): Promise<number | undefined> {
+async function fullGcCount(url: string): Promise<number | undefined> {
   const res = await fetch(`${url}/metrics`).catch(() => undefined);
   if (!res?.ok) return undefined;
   const match = /^\w*nodejs_gc_duration_seconds_count\{kind="major"\} (\d+)/m.exec(await res.text());

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openImage, toRawRgb } from './decode.js';
+import { jpegHeaderSegments } from './jpeg-segments.js';
 import { DEFAULT_PREPROCESS_SPEC, ImageInputError, preprocess, preprocessBatch, preprocessToRgb, toUnitFloat } from './index.js';
 import { SMALL_JPEG_MAX_PIXELS, decodeSmallJpeg, isSmallPlainJpeg, rgbFromRgba } from './small-jpeg.js';
 import { photoLike, pixelDifference } from './testing/images.js';
@@ -15,13 +16,13 @@ async function viaSharp(bytes: Buffer): Promise<Uint8Array> {
 /** The bytes without their segments of one marker (e.g. the ICC profile sharp writes with orientation). */
 function withoutSegments(jpeg: Buffer, marker: number): Buffer {
   const parts: Buffer[] = [jpeg.subarray(0, 2)];
-  let at = 2;
-  while (jpeg[at] === 0xff && jpeg[at + 1] !== 0xda) {
-    const end = at + 2 + jpeg.readUInt16BE(at + 2);
-    if (jpeg[at + 1] !== marker) parts.push(jpeg.subarray(at, end));
-    at = end;
+  for (const segment of jpegHeaderSegments(jpeg)) {
+    if (segment.marker === 0xda) {
+      parts.push(jpeg.subarray(segment.at)); // the scan and everything after it, as they are
+      break;
+    }
+    if (segment.marker !== marker) parts.push(jpeg.subarray(segment.at, segment.at + 2 + segment.length));
   }
-  parts.push(jpeg.subarray(at));
   return Buffer.concat(parts);
 }
 
