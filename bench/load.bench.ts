@@ -5,6 +5,9 @@
  * overload burst at 128 through the web tier: the expected refusals are 503 with `Retry-After` (the
  * endpoint's queue), and the stack answers 200 again within seconds after the burst.
  *
+ * Beside the stack, the same topology with bare relays in place of web and WAS (bench/topology-floor.ts)
+ * gives the floor that the tiers' overhead is measured against.
+ *
  * Rate limits are raised for the run (one client address would otherwise be limited at once), every
  * service logs warnings only, and all of them share this machine's cores with the load generator.
  */
@@ -13,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import { MODEL_DIR, hasModelAt, startStack } from '@petal/stack';
 import { criticalPath } from './critical-path.js';
 import { samplePhoto } from './sample-photo.js';
+import { topologyFloor } from './topology-floor.js';
 import type { BenchCell, BenchSection } from './types.js';
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 6);
@@ -210,6 +214,7 @@ async function underLoad(photo: Buffer, source: string): Promise<BenchSection[]>
       targets,
       Object.fromEntries(Object.entries(stack.processes).map(([name, service]) => [name, service.child.pid])),
     );
+    const floor = await topologyFloor(stack.urls.endpoint, { direct: targets[0]!, web: targets[2]! });
     const direct = sequential.endpoint!.median;
     const overheadRows = targets.map((t) => ({
       path: t.tier === 'endpoint' ? 'client → endpoint' : t.tier === 'was' ? 'client → WAS → endpoint' : 'client → web → WAS → endpoint',
@@ -240,6 +245,7 @@ async function underLoad(photo: Buffer, source: string): Promise<BenchSection[]>
         rows: overheadRows,
         notes: ['300 rounds after 30 warm-up, one request per tier per round in turn, fetch (keep-alive) from this process; goal: web ≤ 1.3× direct.'],
       },
+      floor,
       {
         title: 'load: CPU per request in each service process, by path (sequential)',
         rows: cpuRows,
