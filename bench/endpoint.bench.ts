@@ -77,8 +77,9 @@ export async function run(): Promise<BenchSection[]> {
 
   // The defaults first (they also give the latency, tensor and memory sections), then the alternatives.
   const configs: Array<{ name: string; env: Record<string, string> }> = [
-    { name: 'defaults: MAX_BATCH=8, INFERENCE_CONCURRENCY=1', env: {} },
-    { name: 'MAX_BATCH=8, INFERENCE_CONCURRENCY=2', env: { MAX_BATCH: '8', INFERENCE_CONCURRENCY: '2' } },
+    { name: 'defaults: MAX_BATCH=4, INFERENCE_CONCURRENCY=1', env: {} },
+    { name: 'MAX_BATCH=8, INFERENCE_CONCURRENCY=1', env: { MAX_BATCH: '8', INFERENCE_CONCURRENCY: '1' } },
+    { name: 'MAX_BATCH=4, INFERENCE_CONCURRENCY=2', env: { MAX_BATCH: '4', INFERENCE_CONCURRENCY: '2' } },
     { name: 'MAX_BATCH=1, INFERENCE_CONCURRENCY=2', env: { MAX_BATCH: '1', INFERENCE_CONCURRENCY: '2' } },
     { name: 'MAX_BATCH=1, INFERENCE_CONCURRENCY=1 (neither)', env: { MAX_BATCH: '1', INFERENCE_CONCURRENCY: '1' } },
   ];

@@ -20,7 +20,14 @@ const schema = z.object({
   /** Bytes; SageMaker real-time inference accepts at most 6 MB per request. */
   MAX_PAYLOAD_BYTES: intVar(6 * 1024 * 1024),
   MAX_QUEUE: intVar(64),
-  MAX_BATCH: intVar(8),
+  /**
+   * Most images in one model call. ONNX Runtime's run blocks the event loop, so while a batch runs no
+   * upload is read and no decode is started; four keep that stall short and still batch. Measured with
+   * `npm run bench -- peer` (same runs, 16 clients), 4 against 8: 249 / 230 and 240.7 / 226.6 req/s with
+   * p99 172 / 247 and 186 / 254 ms on the data set's photo, 162.4 / 151.6 req/s (p99 235 / 293 ms) on a
+   * 1024×768 upload. Two gave 234.1 req/s, one 211.7. A JSON request with more instances runs whole.
+   */
+  MAX_BATCH: intVar(4),
   BATCH_WINDOW_MS: intVar(0, 0),
   /**
    * Model calls at once. One: a photo now decodes in about 1 ms against ONNX Runtime's 3, so a second
