@@ -11,7 +11,7 @@
  *   same environment as the WAS (the AWS SDK's InvokeEndpoint, SigV4 included): the least the WAS must do.
  */
 import { Busboy, type BusboyHeaders } from '@fastify/busboy';
-import { EndpointClient, loadWasConfig } from '@petal/was';
+import { EndpointClient, endpointClientOptions, loadWasConfig } from '@petal/was';
 import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 
 const [mode, upstream] = process.argv.slice(2);
@@ -61,21 +61,7 @@ function bytesRelay(): (req: IncomingMessage, res: ServerResponse, body: Buffer)
 }
 
 function invokeRelay(): (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void> {
-  const config = loadWasConfig({ ...process.env, SAGEMAKER_RUNTIME_URL: upstream });
-  const client = new EndpointClient({
-    endpointName: config.endpointName,
-    region: config.region,
-    runtimeUrl: config.runtimeUrl,
-    useDummyCredentials: config.useDummyCredentials,
-    timeoutMs: config.endpointTimeoutMs,
-    connectTimeoutMs: config.endpointConnectTimeoutMs,
-    maxRetries: config.maxRetries,
-    retryBaseMs: config.retryBaseMs,
-    retryMaxMs: config.retryMaxMs,
-    maxSockets: config.maxSockets,
-    breakerFailureThreshold: config.breakerFailureThreshold,
-    breakerCooldownMs: config.breakerCooldownMs,
-  });
+  const client = new EndpointClient(endpointClientOptions(loadWasConfig({ ...process.env, SAGEMAKER_RUNTIME_URL: upstream })));
   let id = 0;
   return async (req, res, body) => {
     const image = await fileOf(req, body);

@@ -8,7 +8,7 @@ import { WAS_ERRORS } from '@petal/contracts';
 import { REQUEST_ID_HEADER, createErrors, petalService, serverOptions } from '@petal/service-kit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { WasConfig } from './config.js';
-import { EndpointClient } from './endpoint-client.js';
+import { EndpointClient, endpointClientOptions } from './endpoint-client.js';
 import { createEndpointMetrics } from './metrics.js';
 import { classifyRoutes } from './routes/classify.js';
 import { flowerRoutes } from './routes/flowers.js';
@@ -43,18 +43,7 @@ export async function buildApp(config: WasConfig, serverOverrides: FastifyServer
   );
   await app.register(petalService, { service: 'was' });
   const client = new EndpointClient({
-    endpointName: config.endpointName,
-    region: config.region,
-    runtimeUrl: config.runtimeUrl,
-    useDummyCredentials: config.useDummyCredentials,
-    timeoutMs: config.endpointTimeoutMs,
-    connectTimeoutMs: config.endpointConnectTimeoutMs,
-    maxRetries: config.maxRetries,
-    retryBaseMs: config.retryBaseMs,
-    retryMaxMs: config.retryMaxMs,
-    maxSockets: config.maxSockets,
-    breakerFailureThreshold: config.breakerFailureThreshold,
-    breakerCooldownMs: config.breakerCooldownMs,
+    ...endpointClientOptions(config),
     metrics: createEndpointMetrics(app.httpMetrics.registry),
     log: app.log,
   });

@@ -1,6 +1,7 @@
 import { InvokeEndpointCommand, SageMakerRuntimeClient, type SageMakerRuntimeClientConfig } from '@aws-sdk/client-sagemaker-runtime';
 import { checkContract, invocationAnswerSchema, type InvocationAnswer } from '@petal/contracts';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
+import type { WasConfig } from './config.js';
 import { EndpointCallError, classifyEndpointError, isEndpointFault, isRetryable } from './endpoint-errors.js';
 import { EndpointDeadlineError, EndpointHttpHandler } from './endpoint-http-handler.js';
 import { CIRCUIT_STATE_VALUE, type EndpointMetrics } from './metrics.js';
@@ -31,6 +32,24 @@ export interface EndpointClientOptions {
   breakerCooldownMs: number;
   metrics?: EndpointMetrics;
   log?: { warn: (obj: object, msg: string) => void; info: (obj: object, msg: string) => void };
+}
+
+/** The client's settings as the WAS's configuration gives them (metrics and log are the caller's). */
+export function endpointClientOptions(config: WasConfig): EndpointClientOptions {
+  return {
+    endpointName: config.endpointName,
+    region: config.region,
+    runtimeUrl: config.runtimeUrl,
+    useDummyCredentials: config.useDummyCredentials,
+    timeoutMs: config.endpointTimeoutMs,
+    connectTimeoutMs: config.endpointConnectTimeoutMs,
+    maxRetries: config.maxRetries,
+    retryBaseMs: config.retryBaseMs,
+    retryMaxMs: config.retryMaxMs,
+    maxSockets: config.maxSockets,
+    breakerFailureThreshold: config.breakerFailureThreshold,
+    breakerCooldownMs: config.breakerCooldownMs,
+  };
 }
 
 export interface InvokeOptions {
