@@ -13,13 +13,10 @@ import {
 import { prepareBackbone } from '../packages/model-convert/src/prepare.js';
 import { generatedPixels } from '../packages/model-convert/src/testing/fixtures.js';
 import type { BenchSection } from './types.js';
+import { quantile } from './stats.js';
 
 const SIZE = DEFAULT_BACKBONE.inputSize;
 const PER_IMAGE = SIZE * SIZE * 3;
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
 
 /** Per-call wall times (ms): at least `minIters` calls, then until `budgetMs` is spent (or `maxIters`). */
 async function timeCalls(fn: () => Promise<unknown>, opts: { warmup: number; minIters: number; maxIters: number; budgetMs: number }) {

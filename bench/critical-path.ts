@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startStack } from '@petal/stack';
+import { median } from './stats.js';
 import type { BenchCell, BenchSection } from './types.js';
 
 const PRELOAD = fileURLToPath(new URL('./trace/http-trace.mjs', import.meta.url));
@@ -31,7 +32,6 @@ export interface TracedTarget {
 }
 
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 const ms = (us: number) => Number((us / 1000).toFixed(3));
 
 /** The segments of one request through the web tier, in µs, from the records of one id in each process. */

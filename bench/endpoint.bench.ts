@@ -8,8 +8,8 @@ import { referenceTensorBody } from '../apps/endpoint/src/testing/images.js';
 import { DATA_DIR, MODEL_DIR, freePort, hasModelAt, spawnService, type ServiceProcess } from '@petal/stack';
 import { samplePhotos } from '../apps/endpoint/src/testing/start.js';
 import type { BenchSection } from './types.js';
+import { quantile } from './stats.js';
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const ms = (v: number) => Number(v.toFixed(2));
 
 interface Endpoint {

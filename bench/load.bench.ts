@@ -17,6 +17,7 @@ import { MODEL_DIR, hasModelAt, startStack } from '@petal/stack';
 import { criticalPath } from './critical-path.js';
 import { samplePhoto } from './sample-photo.js';
 import { topologyFloor } from './topology-floor.js';
+import { quantile } from './stats.js';
 import type { BenchCell, BenchSection } from './types.js';
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 6);
@@ -110,7 +111,6 @@ async function sequentialMedians(targets: Target[], rounds = 300, warmup = 30): 
       if (i >= warmup) times[target.tier]!.push(performance.now() - t0);
     }
   }
-  const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
   return Object.fromEntries(
     Object.entries(times).map(([tier, list]) => {
       const sorted = [...list].sort((a, b) => a - b);

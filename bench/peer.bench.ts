@@ -26,6 +26,7 @@ import { preprocessBatch } from '@petal/imaging';
 import { appendHead, backboneFor, loadModel, locateBackbone, preprocessSpecOf, readArtifact } from '@petal/model';
 import { DATA_DIR, MODEL_DIR, freePort, hasModelAt, spawnService, type ServiceProcess } from '@petal/stack';
 import { samplePhoto, uploadSizedPhoto, type SamplePhoto } from './sample-photo.js';
+import { median } from './stats.js';
 import type { BenchCell, BenchSection } from './types.js';
 
 const SECONDS = Number(process.env.PEER_SECONDS ?? 8);
@@ -92,7 +93,6 @@ async function interleaved(urls: Record<string, string>, photo: Buffer, rounds =
       }
     }
   }
-  const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]!;
   return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
 }
 

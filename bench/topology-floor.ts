@@ -7,7 +7,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { shuffleInPlace } from '@petal/model/rng';
 import { REPO_ROOT } from '@petal/stack';
+import { median } from './stats.js';
 import type { BenchCell, BenchSection } from './types.js';
 
 const RELAY = fileURLToPath(new URL('./floor/bare-relay.ts', import.meta.url));
@@ -57,8 +59,6 @@ function stopRelay({ child }: Relay): Promise<void> {
   });
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
-
 /**
  * `direct` is a call to the endpoint's /invocations with the raw photo; `web` the same photo through Petal's
  * web tier (multipart). The bare chains are started here against `endpointUrl`.
@@ -87,7 +87,7 @@ export async function topologyFloor(
     for (let round = 0; round < warmup + rounds; round++) {
       // A new order every round: which process ran just before (and so what is left in the caches) is the same
       // for every path on average.
-      const order = paths.map((_, i) => i).sort(() => Math.random() - 0.5);
+      const order = shuffleInPlace(paths.map((_, i) => i), Math.random);
       for (const i of order) {
         const { url, headers, body } = paths[i]!.target;
         const t0 = performance.now();

@@ -14,13 +14,13 @@ import { EndpointClient } from '../apps/was/src/endpoint-client.js';
 import { SKIP_REASON } from '../apps/was/src/testing/processes.js';
 import { startStandInRuntime } from '../apps/was/src/testing/stand-in-runtime.js';
 import type { BenchSection } from './types.js';
+import { quantile } from './stats.js';
 
 const WARMUP = 20;
 const SEQUENTIAL = 200;
 const CONCURRENCY = 16;
 const LOAD_TOTAL = 480;
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const ms = (v: number) => Number(v.toFixed(2));
 const stats = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

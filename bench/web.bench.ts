@@ -12,13 +12,13 @@ import Fastify from 'fastify';
 import { freePort, spawnService } from '@petal/stack';
 import { samplePhoto } from './sample-photo.js';
 import type { BenchSection } from './types.js';
+import { quantile } from './stats.js';
 
 const WARMUP = 30;
 const SEQUENTIAL = 300;
 const CONCURRENCY = 16;
 const LOAD_TOTAL = 800;
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const ms = (v: number) => Number(v.toFixed(2));
 const stats = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
