@@ -18,14 +18,11 @@ import {
   toUnitFloat,
 } from '@petal/imaging';
 import { DATA_DIR } from '@petal/stack';
+import { quantile } from './stats.js';
 import type { BenchSection } from './types.js';
 
 const SPEC = DEFAULT_PREPROCESS_SPEC;
 const BATCH = 64;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-}
 
 async function timeIt(fn: () => unknown, iterations: number, warmup = 50): Promise<number[]> {
   for (let i = 0; i < warmup; i++) await fn();
@@ -91,8 +88,8 @@ async function latency(image: Buffer): Promise<BenchSection> {
     const t = await timeIt(fn, n);
     rows.push({
       step,
-      median_ms: percentile(t, 0.5),
-      p99_ms: percentile(t, 0.99),
+      median_ms: quantile(t, 0.5),
+      p99_ms: quantile(t, 0.99),
       mean_ms: t.reduce((a, b) => a + b, 0) / t.length,
     });
   }
@@ -119,7 +116,7 @@ async function throughput(images: Buffer[]): Promise<BenchSection> {
           rates.push(images.length / ((performance.now() - start) / 1000));
         }
         rates.sort((a, b) => a - b);
-        const median = percentile(rates, 0.5);
+        const median = quantile(rates, 0.5);
         if (baseline === 0) baseline = median;
         rows.push({
           sharp_threads: threads,

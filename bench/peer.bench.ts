@@ -140,7 +140,7 @@ async function throughputInterleaved(urls: Record<string, string>, photo: Buffer
       name,
       {
         reqPerS: a.ok / a.seconds,
-        p50: [...a.p50s].sort((x, y) => x - y)[Math.floor(a.p50s.length / 2)]!,
+        p50: median(a.p50s),
         p99: a.p99,
         failed: a.failed,
         fullGcsPer1k: a.fullGcs === undefined || a.ok === 0 ? undefined : (1000 * a.fullGcs) / a.ok,
